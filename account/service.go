@@ -1,0 +1,236 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"chorus/audit"
+	"chorus/internal/fault"
+	"chorus/internal/secret"
+)
+
+// Settings are the account rules an installation may tune.
+type Settings struct {
+	SessionIdle     time.Duration // a session unused this long ends
+	SessionAbsolute time.Duration // no session lives longer than this
+	InvitationTTL   time.Duration // default life of an invitation link
+	ResetTTL        time.Duration // life of a password-reset link
+	// Sign-in throttling per account: at most LoginFailures failures within
+	// LoginWindow before further tries are refused until the window passes.
+	LoginFailures int
+	LoginWindow   time.Duration
+}
+
+// DefaultSettings are the defaults used by `go run .`.
+var DefaultSettings = Settings{
+	SessionIdle:     12 * time.Hour,
+	SessionAbsolute: 14 * 24 * time.Hour,
+	InvitationTTL:   7 * 24 * time.Hour,
+	ResetTTL:        24 * time.Hour,
+	LoginFailures:   10,
+	LoginWindow:     15 * time.Minute,
+}
+
+// Service holds the account rules.
+type Service struct {
+	store    Store
+	audit    *audit.Log
+	clock    func() time.Time
+	settings Settings
+}
+
+// NewService returns the account service.
+func NewService(store Store, log *audit.Log, clock func() time.Time, settings Settings) *Service {
+	return &Service{store: store, audit: log, clock: clock, settings: settings}
+}
+
+func (s *Service) now() time.Time { return s.clock().UTC() }
+
+// Principal is a signed-in person with their grants.
+type Principal struct {
+	User    *User
+	Grants  []Grant
+	Session *Session
+}
+
+// IsAdmin reports whether the person administers the installation.
+func (p *Principal) IsAdmin() bool { return p != nil && p.has(RoleAdmin, Installation) }
+
+// AdministersOrganisation reports whether the person administers an
+// organisation, directly or as an installation administrator.
+func (p *Principal) AdministersOrganisation(orgID string) bool {
+	return p.IsAdmin() || (p != nil && p.has(RoleOrgAdmin, OrganisationScope(orgID)))
+}
+
+// AdministersAny reports whether the person administers anything.
+func (p *Principal) AdministersAny() bool {
+	if p == nil {
+		return false
+	}
+	for _, g := range p.Grants {
+		if g.Role == RoleAdmin || g.Role == RoleOrgAdmin {
+			return true
+		}
+	}
+	return false
+}
+
+// MustHaveMFA reports whether this person's roles require multi-factor sign-in.
+func (p *Principal) MustHaveMFA() bool { return requiresMFA(p.Grants) }
+
+func requiresMFA(grants []Grant) bool {
+	for _, g := range grants {
+		if g.Role == RoleAdmin || g.Role == RoleOrgAdmin {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Principal) has(r Role, sc Scope) bool {
+	for _, g := range p.Grants {
+		if g.Role == r && g.Scope == sc {
+			return true
+		}
+	}
+	return false
+}
+
+// canGrant reports whether p may give or take role within scope.
+func (p *Principal) canGrant(r Role, sc Scope) bool {
+	switch r {
+	case RoleAdmin:
+		return p.IsAdmin()
+	case RoleOrgAdmin:
+		return sc.Kind == ScopeOrganisation && p.AdministersOrganisation(sc.ID)
+	}
+	return false
+}
+
+// NewUser is what a person gives to create an account.
+type NewUser struct {
+	Email     string
+	Name      string
+	Password  string
+	Password2 string // the repeated password from a form; empty skips the check
+}
+
+func (n *NewUser) normalise() error {
+	n.Email = NormalizeEmail(n.Email)
+	n.Name = strings.TrimSpace(n.Name)
+	if err := ValidateName("name", n.Name); err != nil {
+		return err
+	}
+	if err := ValidateEmail(n.Email); err != nil {
+		return err
+	}
+	if err := ValidatePassword(n.Password); err != nil {
+		return err
+	}
+	if n.Password2 != "" && n.Password2 != n.Password {
+		return ErrPasswordMatch
+	}
+	return nil
+}
+
+// createUser inserts a new account.
+func (s *Service) createUser(ctx context.Context, n NewUser) (*User, error) {
+	if err := n.normalise(); err != nil {
+		return nil, err
+	}
+	u := &User{ID: secret.NewID(), Email: n.Email, Name: n.Name, PasswordHash: secret.HashPassword(n.Password), CreatedAt: s.now()}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, fault.ErrConflict) {
+			return nil, ErrEmailTaken
+		}
+		return nil, err
+	}
+	return u, nil
+}
+
+// NeedsSetup reports whether the installation has no administrator yet.
+func (s *Service) NeedsSetup(ctx context.Context) (bool, error) {
+	admins, err := s.store.ListGrantsByRole(ctx, RoleAdmin)
+	return len(admins) == 0, err
+}
+
+// CreateFirstAdmin creates the installation's first administrator. It works
+// once: a concurrent or later call gets ErrSetupDone.
+func (s *Service) CreateFirstAdmin(ctx context.Context, n NewUser) (*User, error) {
+	if err := n.normalise(); err != nil {
+		return nil, err
+	}
+	need, err := s.NeedsSetup(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !need {
+		return nil, ErrSetupDone
+	}
+	if err := s.store.AddClaim(ctx, Claim{Key: "setup", By: n.Email, At: s.now()}); err != nil {
+		if errors.Is(err, fault.ErrConflict) {
+			return nil, ErrSetupDone
+		}
+		return nil, err
+	}
+	u, err := s.AddUser(ctx, nil, n, RoleAdmin, Installation)
+	if err != nil {
+		// Let setup be tried again: nobody has an account from this claim.
+		if derr := s.store.DeleteClaim(ctx, "setup"); derr != nil {
+			return nil, errors.Join(err, derr)
+		}
+		return nil, err
+	}
+	return u, nil
+}
+
+// AddUser creates an account with one role. by is nil when the command line
+// or the setup page acts; otherwise by must be allowed to grant the role.
+func (s *Service) AddUser(ctx context.Context, by *Principal, n NewUser, role Role, sc Scope) (*User, error) {
+	if err := s.checkRoleScope(ctx, role, sc); err != nil {
+		return nil, err
+	}
+	if by != nil && !by.canGrant(role, sc) {
+		return nil, ErrForbidden
+	}
+	u, err := s.createUser(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.AddGrant(ctx, Grant{UserID: u.ID, Role: role, Scope: sc, CreatedAt: s.now()}); err != nil {
+		return nil, err
+	}
+	return u, s.record(ctx, by, "user.create", "user:"+u.ID, sc, "role "+string(role))
+}
+
+func (s *Service) checkRoleScope(ctx context.Context, role Role, sc Scope) error {
+	kind, ok := RoleScope(role)
+	if !ok {
+		return ErrRoleInvalid
+	}
+	if kind != sc.Kind {
+		return ErrScopeInvalid
+	}
+	if sc.Kind == ScopeOrganisation {
+		if _, err := s.store.FindOrganisation(ctx, sc.ID); err != nil {
+			if errors.Is(err, fault.ErrNotFound) {
+				return ErrScopeInvalid
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) record(ctx context.Context, by *Principal, action, subject string, sc Scope, detail string) error {
+	e := audit.Entry{Action: action, Subject: subject, Detail: detail}
+	if by != nil {
+		e.ActorID = by.User.ID
+	}
+	if sc.Kind == ScopeOrganisation {
+		e.Scope = sc.String()
+	}
+	return s.audit.Record(ctx, e)
+}

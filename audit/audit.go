@@ -1,0 +1,37 @@
+// Package audit is the append-only trail that every domain writes to: who did
+// what to which thing, when and why. Entries are never changed or removed.
+package audit
+
+import (
+	"context"
+	"time"
+)
+
+// Entry is one recorded action.
+type Entry struct {
+	ID      string
+	Seq     int64     // assigned by the store: the order of entries
+	At      time.Time // day precision where the subject is tied to an anonymous submission
+	ActorID string    // the account that acted; empty for the system or the command line
+	Action  string    // dotted name, e.g. "invitation.create"
+	Subject string    // "kind:id" of the thing acted on
+	Scope   string    // the scope the action belongs to ("organisation:<id>"), or empty
+	Detail  string    // short, non-sensitive: never a password, token or message body
+}
+
+// Filter selects entries; zero fields select everything.
+type Filter struct {
+	Scope   string
+	Subject string
+	Before  int64 // only entries with Seq below this (paging); 0 for the newest
+	Limit   int   // at most this many, newest first; 0 for 100
+}
+
+// Store keeps the trail.
+type Store interface {
+	// AppendEntry inserts an entry and sets its Seq. Entries appended
+	// concurrently all get distinct sequence numbers.
+	AppendEntry(ctx context.Context, e *Entry) error
+	// ListEntries returns entries matching f, newest (highest Seq) first.
+	ListEntries(ctx context.Context, f Filter) ([]*Entry, error)
+}

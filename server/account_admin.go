@@ -1,0 +1,248 @@
+package server
+
+import (
+	"strconv"
+
+	"chorus/account"
+	"chorus/audit"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// adminData is shared by the administration pages: what the person may
+// administer and the organisations they can pick from.
+type adminData struct {
+	Organisations []*account.Organisation
+	OrgNames      map[string]string
+	Members       []account.Member
+	Member        *account.Member
+	Invitations   []*account.Invitation
+	Entries       []*audit.Entry
+	NextBefore    int64
+	Link          string // a link shown once (invitation or reset)
+	Roles         []account.Role
+	Users         map[string]string // user ID → email, for the audit and invitation lists
+}
+
+// adminPage builds the data every administration page needs.
+func (s *Server) adminPage(c *fiber.Ctx, titleID string) (*Page, *adminData, error) {
+	p := principal(c)
+	orgs, err := s.deps.Accounts.Organisations(c.UserContext())
+	if err != nil {
+		return nil, nil, err
+	}
+	d := &adminData{OrgNames: map[string]string{}}
+	for _, o := range orgs {
+		d.OrgNames[o.ID] = o.Name
+		if p.AdministersOrganisation(o.ID) {
+			d.Organisations = append(d.Organisations, o)
+		}
+	}
+	if p.IsAdmin() {
+		d.Roles = append(d.Roles, account.RoleAdmin)
+	}
+	if len(d.Organisations) > 0 {
+		d.Roles = append(d.Roles, account.RoleOrgAdmin)
+	}
+	pg := s.page(c, titleID, d)
+	pg.Wide = true
+	return pg, d, nil
+}
+
+func (s *Server) handleAdmin(c *fiber.Ctx) error {
+	pg, _, err := s.adminPage(c, "admin.title")
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "admin", pg)
+}
+
+func (s *Server) handleUsers(c *fiber.Ctx) error {
+	pg, d, err := s.adminPage(c, "admin.users.title")
+	if err != nil {
+		return err
+	}
+	if d.Members, err = s.deps.Accounts.Users(c.UserContext(), principal(c)); err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "admin_users", pg)
+}
+
+// userPage renders one person's administration page, with an optional
+// error from the last action and a link to show once.
+func (s *Server) userPage(c *fiber.Ctx, status int, actionErr error, link string) error {
+	pg, d, err := s.adminPage(c, "admin.user.title")
+	if err != nil {
+		return err
+	}
+	if actionErr != nil && !pg.withForm(c, []string{"role", "organisation"}, actionErr) {
+		return actionErr
+	}
+	if d.Member, err = s.deps.Accounts.UserByID(c.UserContext(), principal(c), c.Params("id")); err != nil {
+		return err
+	}
+	d.Link = link
+	return s.render(c, status, "admin_user", pg)
+}
+
+func (s *Server) handleUser(c *fiber.Ctx) error { return s.userPage(c, fiber.StatusOK, nil, "") }
+
+func (s *Server) userAction(c *fiber.Ctx, msgID string, err error) error {
+	if err != nil {
+		return s.userPage(c, statusOf(err), err, "")
+	}
+	s.flash(c, msgID)
+	return c.Redirect("/admin/users/"+c.Params("id"), fiber.StatusSeeOther)
+}
+
+func (s *Server) handleUserDisable(c *fiber.Ctx) error {
+	return s.userAction(c, "admin.user.disabled", s.deps.Accounts.SetDisabled(c.UserContext(), principal(c), c.Params("id"), true))
+}
+
+func (s *Server) handleUserEnable(c *fiber.Ctx) error {
+	return s.userAction(c, "admin.user.enabled", s.deps.Accounts.SetDisabled(c.UserContext(), principal(c), c.Params("id"), false))
+}
+
+// roleScope reads a role and its scope from a form.
+func roleScope(c *fiber.Ctx) (account.Role, account.Scope) {
+	role := account.Role(c.FormValue("role"))
+	if role == account.RoleAdmin {
+		return role, account.Installation
+	}
+	return role, account.OrganisationScope(c.FormValue("organisation"))
+}
+
+func (s *Server) handleGrantAdd(c *fiber.Ctx) error {
+	role, sc := roleScope(c)
+	return s.userAction(c, "admin.user.granted", s.deps.Accounts.GrantRole(c.UserContext(), principal(c), c.Params("id"), role, sc))
+}
+
+func (s *Server) handleGrantRemove(c *fiber.Ctx) error {
+	role, sc := roleScope(c)
+	return s.userAction(c, "admin.user.revoked", s.deps.Accounts.RevokeRole(c.UserContext(), principal(c), c.Params("id"), role, sc))
+}
+
+// handleResetCreate makes a password-reset link and shows it once.
+func (s *Server) handleResetCreate(c *fiber.Ctx) error {
+	token, err := s.deps.Accounts.CreateReset(c.UserContext(), principal(c), c.Params("id"))
+	if err != nil {
+		return s.userPage(c, statusOf(err), err, "")
+	}
+	return s.userPage(c, fiber.StatusOK, nil, s.absURL(c, "/reset/"+token))
+}
+
+// absURL makes a link to give to someone else.
+func (s *Server) absURL(c *fiber.Ctx, path string) string {
+	if s.opts.BaseURL != "" {
+		return s.opts.BaseURL + path
+	}
+	return s.origin(c) + path
+}
+
+func (s *Server) invitationsPage(c *fiber.Ctx, status int, formErr error, link string) error {
+	pg, d, err := s.adminPage(c, "admin.invitations.title")
+	if err != nil {
+		return err
+	}
+	if formErr != nil && !pg.withForm(c, []string{"role", "organisation", "note"}, formErr) {
+		return formErr
+	}
+	if d.Invitations, err = s.deps.Accounts.Invitations(c.UserContext(), principal(c)); err != nil {
+		return err
+	}
+	if d.Users, err = s.userEmails(c); err != nil {
+		return err
+	}
+	d.Link = link
+	return s.render(c, status, "admin_invitations", pg)
+}
+
+func (s *Server) userEmails(c *fiber.Ctx) (map[string]string, error) {
+	members, err := s.deps.Accounts.Users(c.UserContext(), principal(c))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, m := range members {
+		out[m.User.ID] = m.User.Email
+	}
+	return out, nil
+}
+
+func (s *Server) handleInvitations(c *fiber.Ctx) error {
+	return s.invitationsPage(c, fiber.StatusOK, nil, "")
+}
+
+// handleInvitationCreate makes an invitation and shows its link once.
+func (s *Server) handleInvitationCreate(c *fiber.Ctx) error {
+	role, sc := roleScope(c)
+	_, token, err := s.deps.Accounts.CreateInvitation(c.UserContext(), principal(c), role, sc, c.FormValue("note"))
+	if err != nil {
+		return s.invitationsPage(c, statusOf(err), err, "")
+	}
+	return s.invitationsPage(c, fiber.StatusOK, nil, s.absURL(c, "/invitations/"+token))
+}
+
+func (s *Server) handleInvitationRevoke(c *fiber.Ctx) error {
+	if err := s.deps.Accounts.RevokeInvitation(c.UserContext(), principal(c), c.Params("id")); err != nil {
+		return err
+	}
+	s.flash(c, "admin.invitations.revoked")
+	return c.Redirect("/admin/invitations", fiber.StatusSeeOther)
+}
+
+func (s *Server) organisationsPage(c *fiber.Ctx, status int, formErr error) error {
+	pg, _, err := s.adminPage(c, "admin.organisations.title")
+	if err != nil {
+		return err
+	}
+	if formErr != nil && !pg.withForm(c, []string{"name"}, formErr) {
+		return formErr
+	}
+	return s.render(c, status, "admin_organisations", pg)
+}
+
+func (s *Server) handleOrganisations(c *fiber.Ctx) error {
+	return s.organisationsPage(c, fiber.StatusOK, nil)
+}
+
+func (s *Server) handleOrganisationCreate(c *fiber.Ctx) error {
+	if _, err := s.deps.Accounts.CreateOrganisation(c.UserContext(), principal(c), c.FormValue("name")); err != nil {
+		return s.organisationsPage(c, statusOf(err), err)
+	}
+	s.flash(c, "admin.organisations.created")
+	return c.Redirect("/admin/organisations", fiber.StatusSeeOther)
+}
+
+// handleAudit shows the audit trail: everything to an installation
+// administrator, their organisations' entries to an organisation administrator.
+func (s *Server) handleAudit(c *fiber.Ctx) error {
+	pg, d, err := s.adminPage(c, "admin.audit.title")
+	if err != nil {
+		return err
+	}
+	p := principal(c)
+	before, _ := strconv.ParseInt(c.Query("before"), 10, 64)
+	const pageSize = 50
+	if p.IsAdmin() {
+		d.Entries, err = s.deps.Audit.List(c.UserContext(), audit.Filter{Before: before, Limit: pageSize})
+	} else {
+		for _, o := range d.Organisations {
+			es, lerr := s.deps.Audit.List(c.UserContext(), audit.Filter{Scope: account.OrganisationScope(o.ID).String(), Before: before, Limit: pageSize})
+			if lerr != nil {
+				return lerr
+			}
+			d.Entries = append(d.Entries, es...)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if len(d.Entries) == pageSize && p.IsAdmin() {
+		d.NextBefore = d.Entries[len(d.Entries)-1].Seq
+	}
+	if d.Users, err = s.userEmails(c); err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "admin_audit", pg)
+}

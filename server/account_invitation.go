@@ -1,0 +1,80 @@
+package server
+
+import (
+	"chorus/account"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// invitationData is the page where a person accepts an invitation.
+type invitationData struct {
+	Invitation *account.Invitation
+	ScopeName  string
+	Token      string
+}
+
+func (s *Server) invitationPage(c *fiber.Ctx) (*Page, error) {
+	inv, err := s.deps.Accounts.OpenInvitation(c.UserContext(), c.Params("token"))
+	if err != nil {
+		return nil, err
+	}
+	d := invitationData{Invitation: inv, Token: c.Params("token")}
+	if inv.Scope.Kind == account.ScopeOrganisation {
+		o, err := s.deps.Accounts.Organisation(c.UserContext(), inv.Scope.ID)
+		if err != nil {
+			return nil, err
+		}
+		d.ScopeName = o.Name
+	}
+	return s.page(c, "invitation.title", d), nil
+}
+
+func (s *Server) handleInvitationForm(c *fiber.Ctx) error {
+	p, err := s.invitationPage(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "invitation", p)
+}
+
+// handleInvitationAccept creates the account (or adds the role to the
+// signed-in person's) and signs the person in.
+func (s *Server) handleInvitationAccept(c *fiber.Ctx) error {
+	p, err := s.invitationPage(c)
+	if err != nil {
+		return err
+	}
+	_, err = s.deps.Accounts.AcceptInvitation(c.UserContext(), c.Params("token"), principal(c), newUserFromForm(c))
+	if err != nil {
+		if p.withForm(c, newUserFields, err) {
+			return s.render(c, statusOf(err), "invitation", p)
+		}
+		return err
+	}
+	s.flash(c, "invitation.accepted")
+	s.clearCookie(c, s.sessionCookie())
+	// The role is new: sign in afresh (with MFA setup where the role needs it).
+	return c.Redirect("/signin", fiber.StatusSeeOther)
+}
+
+type resetData struct{ Token string }
+
+func (s *Server) handleResetForm(c *fiber.Ctx) error {
+	if _, err := s.deps.Accounts.OpenReset(c.UserContext(), c.Params("token")); err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "reset", s.page(c, "reset.title", resetData{Token: c.Params("token")}))
+}
+
+func (s *Server) handleReset(c *fiber.Ctx) error {
+	if _, err := s.deps.Accounts.UseReset(c.UserContext(), c.Params("token"), c.FormValue("password"), c.FormValue("password2")); err != nil {
+		p := s.page(c, "reset.title", resetData{Token: c.Params("token")})
+		if p.withForm(c, nil, err) {
+			return s.render(c, statusOf(err), "reset", p)
+		}
+		return err
+	}
+	s.clearCookie(c, s.sessionCookie())
+	s.flash(c, "reset.done")
+	return c.Redirect("/signin", fiber.StatusSeeOther)
+}

@@ -1,0 +1,142 @@
+package server
+
+import (
+	"errors"
+	"html/template"
+	"strings"
+	"time"
+
+	"chorus/account"
+	"chorus/internal/fault"
+	"chorus/locales"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Page is what every template receives: the frame (language, person, CSRF
+// token, navigation) and the page's own Data.
+type Page struct {
+	T         *Tr
+	Title     string // translated page title
+	User      *account.Principal
+	CSRF      string
+	Path      string
+	Langs     []LangLink
+	ExitURL   string
+	Flash     string // translated one-time notice
+	Form      map[string]string
+	Errors    map[string]string // field → translated message
+	ErrorList []string          // every message, for the error summary
+	Wide      bool
+	Data      any
+}
+
+// LangLink is one entry of the language switcher.
+type LangLink struct {
+	locales.Language
+	URL     string
+	Current bool
+}
+
+// page builds the frame for a request.
+func (s *Server) page(c *fiber.Ctx, titleID string, data any) *Page {
+	t := s.tr(c)
+	p := &Page{T: t, User: principal(c), CSRF: csrfToken(c), Path: c.Path(), ExitURL: "/exit", Data: data, Form: map[string]string{}, Errors: map[string]string{}}
+	if titleID != "" {
+		p.Title = t.M(titleID)
+	}
+	raw := string(c.Request().URI().QueryString())
+	for _, l := range locales.Languages {
+		p.Langs = append(p.Langs, LangLink{Language: l, URL: langURL(c.Path(), raw, l.Tag), Current: l.Tag == t.Lang.Tag})
+	}
+	if id := c.Cookies(flashCookie); id != "" {
+		if t.Has(id) {
+			p.Flash = t.M(id)
+		}
+		s.clearCookie(c, flashCookie)
+	}
+	return p
+}
+
+// withForm keeps what the person typed and turns err into messages beside the
+// fields, so nothing typed is lost. It returns false when err is not a
+// problem with the input (the caller returns it to the error handler).
+func (p *Page) withForm(c *fiber.Ctx, fields []string, err error) bool {
+	var f *fault.Error
+	if !errors.As(err, &f) || (f.Kind != fault.Invalid && f.Kind != fault.TooMany && f.Kind != fault.Conflict) {
+		return false
+	}
+	for _, name := range fields {
+		p.Form[name] = c.FormValue(name)
+	}
+	msg := p.T.M(f.MsgID)
+	key := f.Field
+	if key == "" {
+		key = "_"
+	}
+	p.Errors[key] = msg
+	p.ErrorList = append(p.ErrorList, msg)
+	return true
+}
+
+// flashCookie carries the message ID of a one-time notice across a redirect.
+const flashCookie = "chorus_flash"
+
+func (s *Server) flash(c *fiber.Ctx, msgID string) { s.setCookie(c, flashCookie, msgID, 60) }
+
+// render writes a page with the base layout.
+func (s *Server) render(c *fiber.Ctx, status int, name string, p *Page) error {
+	return c.Status(status).Render(name, p)
+}
+
+func (s *Server) templateFuncs() template.FuncMap {
+	return template.FuncMap{
+		"asset": s.assets.url,
+		"date": func(t time.Time, tr *Tr) string {
+			if t.IsZero() {
+				return ""
+			}
+			return formatDate(t.In(s.opts.Location), tr)
+		},
+		"datetime": func(t time.Time, tr *Tr) string {
+			if t.IsZero() {
+				return ""
+			}
+			l := t.In(s.opts.Location)
+			return formatDate(l, tr) + " " + l.Format("15:04")
+		},
+		"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"group": groupBy4,
+		"dict":  dict,
+	}
+}
+
+// formatDate writes a date with the month's name in the person's language.
+func formatDate(t time.Time, tr *Tr) string {
+	month := tr.M("month." + strings.ToLower(t.Month().String()))
+	return tr.M("date.format", "Day", t.Day(), "Month", month, "Year", t.Year())
+}
+
+// groupBy4 splits a code into groups of four for reading aloud and copying.
+func groupBy4(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// dict builds a map from key/value pairs, to pass several values to a
+// template defined with {{define}}.
+func dict(kv ...any) map[string]any {
+	m := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, ok := kv[i].(string); ok {
+			m[k] = kv[i+1]
+		}
+	}
+	return m
+}

@@ -1,0 +1,143 @@
+package server
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+)
+
+// Access is who may use a route. The permission table test checks every
+// route against every role, so a new route must say its access here.
+type Access int
+
+// Access levels.
+const (
+	Public    Access = iota // anyone, signed in or not
+	SignedIn                // any signed-in person
+	AdminAny                // an installation or organisation administrator
+	AdminOnly               // an installation administrator
+)
+
+// Route is one entry of the route table.
+type Route struct {
+	Method string
+	Path   string
+	Access Access
+	handle fiber.Handler
+}
+
+// Routes lists every route Chorus serves.
+func (s *Server) Routes() []Route {
+	return []Route{
+		{"GET", "/", Public, s.handleHome},
+		{"GET", "/healthz", Public, s.handleHealth},
+		{"GET", "/readyz", Public, s.handleReady},
+		{"GET", "/static/:file", Public, s.handleStatic},
+		{"GET", "/exit", Public, s.handleExit},
+
+		{"GET", "/setup", Public, s.handleSetupForm},
+		{"POST", "/setup", Public, s.handleSetup},
+
+		{"GET", "/signin", Public, s.handleSignInForm},
+		{"POST", "/signin", Public, s.handleSignIn},
+		{"GET", "/signin/code", Public, s.handleCodeForm},
+		{"POST", "/signin/code", Public, s.handleCode},
+		{"GET", "/signin/mfa-setup", Public, s.handleEnrolForm},
+		{"POST", "/signin/mfa-setup", Public, s.handleEnrol},
+		{"POST", "/signout", Public, s.handleSignOut},
+
+		{"GET", "/invitations/:token", Public, s.handleInvitationForm},
+		{"POST", "/invitations/:token", Public, s.handleInvitationAccept},
+		{"GET", "/reset/:token", Public, s.handleResetForm},
+		{"POST", "/reset/:token", Public, s.handleReset},
+
+		{"GET", "/account", SignedIn, s.handleAccount},
+		{"POST", "/account/password", SignedIn, s.handlePassword},
+		{"GET", "/account/mfa", SignedIn, s.handleAccountMFAForm},
+		{"POST", "/account/mfa", SignedIn, s.handleAccountMFA},
+		{"POST", "/account/mfa/disable", SignedIn, s.handleAccountMFADisable},
+
+		{"GET", "/admin", AdminAny, s.handleAdmin},
+		{"GET", "/admin/users", AdminAny, s.handleUsers},
+		{"GET", "/admin/users/:id", AdminAny, s.handleUser},
+		{"POST", "/admin/users/:id/disable", AdminOnly, s.handleUserDisable},
+		{"POST", "/admin/users/:id/enable", AdminOnly, s.handleUserEnable},
+		{"POST", "/admin/users/:id/grants", AdminAny, s.handleGrantAdd},
+		{"POST", "/admin/users/:id/grants/remove", AdminAny, s.handleGrantRemove},
+		{"POST", "/admin/users/:id/reset", AdminOnly, s.handleResetCreate},
+		{"GET", "/admin/invitations", AdminAny, s.handleInvitations},
+		{"POST", "/admin/invitations", AdminAny, s.handleInvitationCreate},
+		{"POST", "/admin/invitations/:id/revoke", AdminAny, s.handleInvitationRevoke},
+		{"GET", "/admin/organisations", AdminOnly, s.handleOrganisations},
+		{"POST", "/admin/organisations", AdminOnly, s.handleOrganisationCreate},
+		{"GET", "/admin/audit", AdminAny, s.handleAudit},
+	}
+}
+
+// routes registers the middleware and the route table.
+func (s *Server) routes() {
+	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	s.app.Use(s.requestID, s.logRequests, s.securityHeaders, s.withLocale, s.withSession, s.csrf)
+
+	loginLimit := limiter.New(limiter.Config{
+		Max:        s.opts.LoginPerIP,
+		Expiration: 10 * time.Minute,
+		Next:       func(c *fiber.Ctx) bool { return c.Method() != fiber.MethodPost },
+		LimitReached: func(c *fiber.Ctx) error {
+			return errTooMany
+		},
+	})
+	for _, r := range s.Routes() {
+		handlers := []fiber.Handler{s.require(r.Access)}
+		switch r.Path {
+		case "/signin", "/signin/code", "/signin/mfa-setup", "/setup", "/reset/:token", "/invitations/:token":
+			handlers = append(handlers, loginLimit)
+		}
+		s.app.Add(r.Method, r.Path, append(handlers, r.handle)...)
+	}
+	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}
+
+// require checks a route's access before its handler runs.
+func (s *Server) require(a Access) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p := principal(c)
+		switch a {
+		case Public:
+			return c.Next()
+		case SignedIn:
+			if p == nil {
+				return s.signInFirst(c)
+			}
+		case AdminAny:
+			if p == nil {
+				return s.signInFirst(c)
+			}
+			if !p.AdministersAny() {
+				return errForbidden
+			}
+		case AdminOnly:
+			if p == nil {
+				return s.signInFirst(c)
+			}
+			if !p.IsAdmin() {
+				return errForbidden
+			}
+		}
+		return c.Next()
+	}
+}
+
+// signInFirst sends a person to sign in and back, or refuses a POST.
+func (s *Server) signInFirst(c *fiber.Ctx) error {
+	if c.Method() == fiber.MethodGet {
+		return c.Redirect("/signin?next="+safeNext(c.OriginalURL()), fiber.StatusSeeOther)
+	}
+	return errSignIn
+}
+
+func (s *Server) logPanic(c *fiber.Ctx, e any) {
+	s.log.Error("panic", "route", c.Route().Path, "request_id", requestIDOf(c), "panic", e)
+}

@@ -1,0 +1,139 @@
+// Package server is the web adapter: every route in routes.go, thin handlers
+// grouped by domain, sessions, CSRF, locale, security headers, rate limits,
+// templates, and the one error handler that turns domain errors into pages.
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"chorus/account"
+	"chorus/audit"
+	"chorus/locales"
+	"chorus/server/templates"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/template/html/v2"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+)
+
+// Options are the web layer's settings.
+type Options struct {
+	BaseURL        string         // public URL, e.g. https://chorus.example.org; empty: taken from each request
+	ExitURL        string         // where quick exit sends people
+	Secret         []byte         // key for signed tokens, shared by every instance
+	TrustedProxies []string       // proxies whose X-Forwarded-For is believed
+	Location       *time.Location // for dates shown to people
+	BodyLimit      int            // bytes; larger requests get 413
+	LoginPerIP     int            // sign-in tries per IP per 10 minutes (held in memory only)
+}
+
+// Deps are the services the web layer calls.
+type Deps struct {
+	Accounts *account.Service
+	Audit    *audit.Log
+	Ready    func(ctx context.Context) error // reports whether the store can be reached
+	Logger   *slog.Logger
+}
+
+// Server is the Chorus web server.
+type Server struct {
+	app    *fiber.App
+	opts   Options
+	deps   Deps
+	log    *slog.Logger
+	bundle *i18n.Bundle
+	assets *assets
+	secure bool // served over HTTPS: __Host- cookies, HSTS
+
+	setupMu    sync.Mutex
+	setupToken string // one-time token printed at start while no administrator exists
+}
+
+// New builds the server and its routes.
+func New(opts Options, deps Deps) (*Server, error) {
+	if len(opts.Secret) < 32 {
+		return nil, fmt.Errorf("server: secret must be at least 32 bytes")
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.BodyLimit == 0 {
+		opts.BodyLimit = 1 << 20
+	}
+	if opts.LoginPerIP == 0 {
+		opts.LoginPerIP = 30
+	}
+	bundle, err := locales.Bundle()
+	if err != nil {
+		return nil, err
+	}
+	as, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, deps: deps, log: deps.Logger, bundle: bundle, assets: as}
+	if u, err := url.Parse(opts.BaseURL); err == nil && u.Scheme == "https" {
+		s.secure = true
+	}
+
+	engine := html.NewFileSystem(http.FS(templates.Files), ".html")
+	engine.AddFuncMap(s.templateFuncs())
+	if err := engine.Load(); err != nil {
+		return nil, fmt.Errorf("server: templates: %w", err)
+	}
+	s.app = fiber.New(fiber.Config{
+		Views:                   engine,
+		ViewsLayout:             "layouts/base",
+		ErrorHandler:            s.handleError,
+		BodyLimit:               opts.BodyLimit,
+		ReadTimeout:             15 * time.Second,
+		WriteTimeout:            30 * time.Second,
+		IdleTimeout:             75 * time.Second,
+		Immutable:               true, // values read from a request stay valid after it
+		DisableStartupMessage:   true,
+		EnableTrustedProxyCheck: len(opts.TrustedProxies) > 0,
+		TrustedProxies:          opts.TrustedProxies,
+		ProxyHeader:             proxyHeader(opts.TrustedProxies),
+	})
+	s.routes()
+	return s, nil
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) > 0 {
+		return fiber.HeaderXForwardedFor
+	}
+	return ""
+}
+
+// App returns the Fiber application (tests drive it with app.Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown stops accepting requests and waits for those under way.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+
+// SetSetupToken sets the one-time token that the setup page asks for.
+func (s *Server) SetSetupToken(token string) {
+	s.setupMu.Lock()
+	defer s.setupMu.Unlock()
+	s.setupToken = token
+}
+
+// useSetupToken reports whether token is the setup token, in constant time.
+func (s *Server) checkSetupToken(token string) bool {
+	s.setupMu.Lock()
+	defer s.setupMu.Unlock()
+	return s.setupToken != "" && subtle.ConstantTimeCompare([]byte(s.setupToken), []byte(token)) == 1
+}
+
+func (s *Server) clearSetupToken() { s.SetSetupToken("") }

@@ -1,0 +1,114 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+)
+
+// migrations are applied in order, each once, each in its own transaction.
+// Never edit a migration that has shipped: append a new one.
+var migrations = []string{
+	// 1: accounts and the audit trail.
+	`CREATE TABLE users (
+		id TEXT PRIMARY KEY,
+		email TEXT NOT NULL UNIQUE,
+		name TEXT NOT NULL,
+		password_hash TEXT NOT NULL,
+		totp_secret TEXT NOT NULL DEFAULT '',
+		disabled INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL
+	);
+	CREATE TABLE grants (
+		user_id TEXT NOT NULL,
+		role TEXT NOT NULL,
+		scope_kind TEXT NOT NULL,
+		scope_id TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		PRIMARY KEY (user_id, role, scope_kind, scope_id)
+	);
+	CREATE INDEX grants_role ON grants (role);
+	CREATE TABLE organisations (
+		id TEXT PRIMARY KEY,
+		name TEXT NOT NULL,
+		created_at INTEGER NOT NULL
+	);
+	CREATE TABLE sessions (
+		id_hash TEXT PRIMARY KEY,
+		user_id TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		last_seen_at INTEGER NOT NULL
+	);
+	CREATE INDEX sessions_user ON sessions (user_id);
+	CREATE TABLE invitations (
+		id TEXT PRIMARY KEY,
+		token_hash TEXT NOT NULL UNIQUE,
+		role TEXT NOT NULL,
+		scope_kind TEXT NOT NULL,
+		scope_id TEXT NOT NULL,
+		note TEXT NOT NULL,
+		created_by TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		expires_at INTEGER NOT NULL,
+		revoked_at INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE TABLE resets (
+		id TEXT PRIMARY KEY,
+		token_hash TEXT NOT NULL UNIQUE,
+		user_id TEXT NOT NULL,
+		created_by TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		expires_at INTEGER NOT NULL
+	);
+	CREATE TABLE claims (
+		key TEXT PRIMARY KEY,
+		claimed_by TEXT NOT NULL,
+		claimed_at INTEGER NOT NULL
+	);
+	CREATE TABLE attempts (
+		id INTEGER PRIMARY KEY AUTOINCREMENT,
+		key TEXT NOT NULL,
+		at INTEGER NOT NULL
+	);
+	CREATE INDEX attempts_key ON attempts (key, at);
+	CREATE TABLE audit (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		id TEXT NOT NULL UNIQUE,
+		at INTEGER NOT NULL,
+		actor_id TEXT NOT NULL,
+		action TEXT NOT NULL,
+		subject TEXT NOT NULL,
+		scope TEXT NOT NULL,
+		detail TEXT NOT NULL
+	);
+	CREATE INDEX audit_scope ON audit (scope, seq);
+	CREATE INDEX audit_subject ON audit (subject, seq);`,
+}
+
+// migrate brings the schema up to date.
+func (d *DB) migrate(ctx context.Context) error {
+	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var current int
+	if err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	for v := current + 1; v <= len(migrations); v++ {
+		tx, err := d.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (?)`, v); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+	}
+	return nil
+}
