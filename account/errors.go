@@ -15,7 +15,7 @@ var (
 	ErrBadCredentials = fault.New(fault.Invalid, "account.error.bad_credentials")
 	ErrThrottled      = fault.New(fault.TooMany, "account.error.throttled")
 	ErrBadCode        = fault.InvalidField("code", "account.error.bad_code")
-	ErrMFARequired    = fault.New(fault.Forbidden, "account.error.mfa_required")
+	ErrMFARequired    = fault.New(fault.Conflict, "account.error.mfa_required")
 	ErrForbidden      = fault.New(fault.Forbidden, "error.forbidden")
 	ErrSignInRequired = fault.New(fault.Unauthenticated, "error.sign_in_required")
 	ErrSessionEnded   = fault.New(fault.Unauthenticated, "account.error.session_ended")

@@ -1,0 +1,228 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"chorus/account"
+)
+
+// Roles in the permission table. Later issues add forum and steering roles.
+const (
+	visitor   = "visitor"  // not signed in
+	member    = "member"   // signed in, no administration role
+	orgAdmin  = "orgAdmin" // administers organisation A (this scope)
+	otherOrg  = "otherOrg" // administers organisation B (another scope)
+	installer = "admin"    // installation administrator
+)
+
+var roles = []string{visitor, member, orgAdmin, otherOrg, installer}
+
+// outcome is what a role gets from a route.
+type outcome int
+
+const (
+	allow  outcome = iota // the route does its work (any status but a refusal)
+	signIn                // sent to sign in (GET) or refused as unauthenticated (POST)
+	deny                  // 403 forbidden
+	hidden                // 404: someone else's resource does not exist for them
+)
+
+func (o outcome) String() string { return [...]string{"allow", "signIn", "deny", "hidden"}[o] }
+
+// every gives the same outcome to every role.
+func every(o outcome) map[string]outcome {
+	m := map[string]outcome{}
+	for _, r := range roles {
+		m[r] = o
+	}
+	return m
+}
+
+var (
+	public    = every(allow)
+	signedIn  = map[string]outcome{visitor: signIn, member: allow, orgAdmin: allow, otherOrg: allow, installer: allow}
+	adminAny  = map[string]outcome{visitor: signIn, member: deny, orgAdmin: allow, otherOrg: allow, installer: allow}
+	adminOnly = map[string]outcome{visitor: signIn, member: deny, orgAdmin: deny, otherOrg: deny, installer: allow}
+	// A resource belonging to organisation A: organisation B's administrator
+	// must not learn it exists.
+	orgAResource = map[string]outcome{visitor: signIn, member: deny, orgAdmin: allow, otherOrg: hidden, installer: allow}
+	// An action naming organisation A's scope: organisation B's administrator
+	// is refused.
+	orgAScope = map[string]outcome{visitor: signIn, member: deny, orgAdmin: allow, otherOrg: deny, installer: allow}
+)
+
+// permissions is the table: every route (method and pattern) with the
+// expected outcome for every role. A route missing here fails the test.
+var permissions = map[string]map[string]outcome{
+	"GET /":                               public,
+	"GET /healthz":                        public,
+	"GET /readyz":                         public,
+	"GET /static/:file":                   public,
+	"GET /exit":                           public,
+	"GET /setup":                          public,
+	"POST /setup":                         public,
+	"GET /signin":                         public,
+	"POST /signin":                        public,
+	"GET /signin/code":                    public,
+	"POST /signin/code":                   public,
+	"GET /signin/mfa-setup":               public,
+	"POST /signin/mfa-setup":              public,
+	"POST /signout":                       public,
+	"GET /invitations/:token":             public,
+	"POST /invitations/:token":            public,
+	"GET /reset/:token":                   public,
+	"POST /reset/:token":                  public,
+	"GET /account":                        signedIn,
+	"POST /account/password":              signedIn,
+	"GET /account/mfa":                    signedIn,
+	"POST /account/mfa":                   signedIn,
+	"POST /account/mfa/disable":           signedIn,
+	"GET /admin":                          adminAny,
+	"GET /admin/users":                    adminAny,
+	"GET /admin/users/:id":                orgAResource,
+	"POST /admin/users/:id/disable":       adminOnly,
+	"POST /admin/users/:id/enable":        adminOnly,
+	"POST /admin/users/:id/grants":        orgAScope,
+	"POST /admin/users/:id/grants/remove": orgAScope,
+	"POST /admin/users/:id/reset":         adminOnly,
+	"GET /admin/invitations":              adminAny,
+	"POST /admin/invitations":             orgAScope,
+	"POST /admin/invitations/:id/revoke":  orgAResource,
+	"GET /admin/organisations":            adminOnly,
+	"POST /admin/organisations":           adminOnly,
+	"GET /admin/audit":                    adminAny,
+}
+
+func TestPermissionTable(t *testing.T) {
+	e := newEnv(t)
+	admin, adminSecret := e.setupAdmin()
+	ctx := context.Background()
+	by := principalFor(t, e, "ada@example.org")
+	orgA, err := e.Accounts.CreateOrganisation(ctx, by, "Organisation A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgB, err := e.Accounts.CreateOrganisation(ctx, by, "Organisation B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := func(email string, role account.Role, sc account.Scope) *account.User {
+		u, err := e.Accounts.AddUser(ctx, nil, account.NewUser{Email: email, Name: email, Password: "password " + email}, role, sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	add("a@example.org", account.RoleOrgAdmin, account.OrganisationScope(orgA.ID))
+	add("b@example.org", account.RoleOrgAdmin, account.OrganisationScope(orgB.ID))
+	memberUser, err := e.Accounts.AddUser(ctx, nil, account.NewUser{Email: "m@example.org", Name: "m", Password: "password m@example.org"}, account.RoleAdmin, account.Installation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Accounts.RevokeRole(ctx, by, memberUser.ID, account.RoleAdmin, account.Installation); err != nil {
+		t.Fatal(err)
+	}
+
+	emails := map[string]string{member: "m@example.org", orgAdmin: "a@example.org", otherOrg: "b@example.org"}
+	clients := map[string]*client{visitor: e.client(), installer: admin}
+	secrets := map[string]string{}
+	signInAs := func(role string) {
+		switch role {
+		case visitor:
+			clients[role] = e.client()
+		case installer:
+			clients[role] = e.client()
+			clients[role].signIn("ada@example.org", "long enough pw", adminSecret)
+		default:
+			clients[role] = e.client()
+			if sec := clients[role].signIn(emails[role], "password "+emails[role], secrets[role]); sec != "" {
+				secrets[role] = sec
+			}
+		}
+	}
+	for role := range emails {
+		signInAs(role)
+	}
+	assetPath := regexp.MustCompile(`/static/(app\.[0-9a-f]+\.css)`).FindStringSubmatch(admin.get("/account").Body)[1]
+	n := 0
+
+	for _, r := range e.Server.Routes() {
+		key := r.Method + " " + r.Path
+		want, ok := permissions[key]
+		if !ok {
+			t.Errorf("route %s has no entry in the permission table", key)
+			continue
+		}
+		for _, role := range roles {
+			t.Run(strings.ReplaceAll(key, "/", "_")+"/"+role, func(t *testing.T) {
+				// Each request uses fresh resources so earlier ones cannot hide a refusal.
+				id := ""
+				switch {
+				case strings.HasPrefix(r.Path, "/admin/invitations/:id"):
+					inv, _, err := e.Accounts.CreateInvitation(ctx, by, account.RoleOrgAdmin, account.OrganisationScope(orgA.ID), "")
+					if err != nil {
+						t.Fatal(err)
+					}
+					id = inv.ID
+				case strings.HasPrefix(r.Path, "/admin/users/:id"):
+					n++
+					id = add(fmt.Sprintf("subject%d@example.org", n), account.RoleOrgAdmin, account.OrganisationScope(orgA.ID)).ID
+				}
+				path := strings.NewReplacer(":id", id, ":token", "some-token", ":file", assetPath).Replace(r.Path)
+				c := clients[role]
+				var res response
+				if r.Method == "GET" {
+					res = c.get(path)
+				} else {
+					from := "/account"
+					if role == visitor {
+						from = "/signin"
+					}
+					c.get(from)
+					form := url.Values{"csrf": {c.csrf(from)}, "role": {"org_admin"}, "organisation": {orgA.ID}, "name": {"X"}}
+					res = c.post(path, form)
+				}
+				if r.Path == "/exit" || r.Path == "/signout" {
+					signInAs(role) // these end the session, as they should
+				}
+				if got := classify(res); got != want[role] {
+					t.Fatalf("%s as %s: %s (status %d, location %q); want %s", key, role, got, res.Status, res.Location, want[role])
+				}
+			})
+		}
+	}
+	if len(permissions) != len(e.Server.Routes()) {
+		t.Errorf("permission table has %d entries for %d routes: remove entries for routes that are gone", len(permissions), len(e.Server.Routes()))
+	}
+}
+
+func classify(r response) outcome {
+	switch {
+	case r.Status == 303 && strings.HasPrefix(r.Location, "/signin?"):
+		return signIn
+	case r.Status == 403 && strings.Contains(r.Body, "Please sign in"):
+		return signIn
+	case r.Status == 403:
+		return deny
+	case r.Status == 404:
+		return hidden
+	}
+	return allow
+}
+
+func principalFor(t *testing.T, e *env, email string) *account.Principal {
+	u, err := e.Store.FindUserByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grants, err := e.Store.ListGrants(context.Background(), u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &account.Principal{User: u, Grants: grants}
+}
