@@ -1,0 +1,196 @@
+package locales_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"chorus/locales"
+
+	"github.com/BurntSushi/toml"
+)
+
+// messages reads one locale file into message ID → forms ("other", "one", ...).
+func messages(t *testing.T, tag string) map[string]map[string]string {
+	t.Helper()
+	b, err := locales.File(tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := toml.Unmarshal(b, &raw); err != nil {
+		t.Fatalf("%s.toml: %v", tag, err)
+	}
+	out := map[string]map[string]string{}
+	for id, v := range raw {
+		switch v := v.(type) {
+		case string:
+			out[id] = map[string]string{"other": v}
+		case map[string]any:
+			forms := map[string]string{}
+			for k, f := range v {
+				s, ok := f.(string)
+				if !ok {
+					t.Fatalf("%s.toml: %s.%s is not text", tag, id, k)
+				}
+				forms[k] = s
+			}
+			out[id] = forms
+		default:
+			t.Fatalf("%s.toml: %s has an unexpected type %T", tag, id, v)
+		}
+	}
+	return out
+}
+
+var placeholderRe = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
+
+func placeholders(s string) []string {
+	var out []string
+	for _, m := range placeholderRe.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// TestLocalesComplete: every language has every English message, no extras,
+// and the same placeholders in every form.
+func TestLocalesComplete(t *testing.T) {
+	en := messages(t, "en")
+	for _, l := range locales.Languages[1:] {
+		t.Run(l.Tag, func(t *testing.T) {
+			other := messages(t, l.Tag)
+			for id, forms := range en {
+				got, ok := other[id]
+				if !ok {
+					t.Errorf("%s lacks %q", l.Tag, id)
+					continue
+				}
+				want := placeholders(forms["other"])
+				for form, text := range got {
+					if strings.TrimSpace(text) == "" {
+						t.Errorf("%s %q (%s) is empty", l.Tag, id, form)
+					}
+					if p := placeholders(text); !slices.Equal(p, want) && !(form != "other" && len(p) < len(want)) {
+						t.Errorf("%s %q (%s) has placeholders %v; English has %v", l.Tag, id, form, p, want)
+					}
+				}
+				if _, ok := got["other"]; !ok {
+					t.Errorf("%s %q has no 'other' form", l.Tag, id)
+				}
+			}
+			for id := range other {
+				if _, ok := en[id]; !ok {
+					t.Errorf("%s has %q, which English does not", l.Tag, id)
+				}
+			}
+		})
+	}
+	if _, err := locales.Bundle(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// messageFuncs are the calls whose string arguments are message IDs.
+var messageFuncs = map[string]bool{"New": true, "InvalidField": true, "M": true, "N": true, "Has": false,
+	"flash": true, "page": true, "adminPage": true}
+
+var idRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$`)
+
+var templateIDRe = regexp.MustCompile(`\.T\.[MN]\s+"([^"]+)"`)
+
+// dynamicIDs are built at run time from a prefix and a value.
+var dynamicIDs = []string{"month.january", "month.february", "month.march", "month.april", "month.may", "month.june",
+	"month.july", "month.august", "month.september", "month.october", "month.november", "month.december"}
+
+// usedIDs finds every message ID used in Go code and templates.
+func usedIDs(t *testing.T) map[string]string {
+	t.Helper()
+	root := ".."
+	used := map[string]string{}
+	for _, id := range dynamicIDs {
+		used[id] = "date formatting"
+	}
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); name == "node_modules" || name == "testdata" || (strings.HasPrefix(name, ".") && name != "..") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch {
+		case strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go"):
+			f, err := parser.ParseFile(fset, path, nil, 0)
+			if err != nil {
+				return err
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				var name string
+				switch fn := call.Fun.(type) {
+				case *ast.Ident:
+					name = fn.Name
+				case *ast.SelectorExpr:
+					name = fn.Sel.Name
+				}
+				if !messageFuncs[name] {
+					return true
+				}
+				for _, a := range call.Args {
+					if lit, ok := a.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						if s, err := strconv.Unquote(lit.Value); err == nil && idRe.MatchString(s) {
+							used[s] = fset.Position(lit.Pos()).String()
+						}
+					}
+				}
+				return true
+			})
+		case strings.HasSuffix(path, ".html"):
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, m := range templateIDRe.FindAllStringSubmatch(string(b), -1) {
+				used[m[1]] = path
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return used
+}
+
+// TestUsedMessagesExist: every message ID used in code or templates exists
+// in every locale.
+func TestUsedMessagesExist(t *testing.T) {
+	used := usedIDs(t)
+	if len(used) < 100 {
+		t.Fatalf("found only %d message IDs in use: is the scan broken?", len(used))
+	}
+	for _, l := range locales.Languages {
+		msgs := messages(t, l.Tag)
+		for id, where := range used {
+			if _, ok := msgs[id]; !ok {
+				t.Errorf("%s.toml lacks %q, used at %s", l.Tag, id, where)
+			}
+		}
+	}
+}
