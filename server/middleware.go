@@ -148,12 +148,18 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 	return c.Next()
 }
 
-// sameOrigin checks the Origin header (sent by browsers on every POST) against
-// this server's origin. Requests without one (non-browser clients) rely on
-// the token alone.
+// sameOrigin refuses requests a browser says came from another site. Two
+// signals: Sec-Fetch-Site (sent by current browsers, whatever the referrer
+// policy) must be same-origin, or none for a person's own navigation; and an
+// Origin header must match this server. Under Referrer-Policy: no-referrer
+// browsers send "Origin: null" for same-site forms, so "null" and absent
+// headers (non-browser clients) leave the decision to the CSRF token.
 func (s *Server) sameOrigin(c *fiber.Ctx) bool {
+	if site := c.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return false
+	}
 	origin := c.Get(fiber.HeaderOrigin)
-	if origin == "" {
+	if origin == "" || origin == "null" {
 		return true
 	}
 	return origin == s.origin(c)

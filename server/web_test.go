@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"testing"
@@ -60,6 +61,22 @@ func TestBadInput(t *testing.T) {
 		r := c.postRaw("/signin", url.Values{"csrf": {token}, "email": {"a@example.org"}}.Encode(), "https://evil.example")
 		wantStatus(t, r, 403)
 		wantContains(t, r.Body, "sent from another website")
+	})
+	t.Run("ErrCrossSiteFetch", func(t *testing.T) {
+		req := newRequest(t, "POST", e.URL+"/signin")
+		req.Body = io.NopCloser(strings.NewReader(url.Values{"csrf": {token}, "email": {"a@example.org"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "null")
+		req.Header.Set("Sec-Fetch-Site", "cross-site")
+		wantStatus(t, c.do(req), 403)
+	})
+	t.Run("NullOriginSameSiteAccepted", func(t *testing.T) {
+		req := newRequest(t, "POST", e.URL+"/signin")
+		req.Body = io.NopCloser(strings.NewReader(url.Values{"csrf": {token}, "email": {"a@example.org"}, "password": {"x"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "null")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		wantStatus(t, c.do(req), 400) // reaches sign-in: wrong password
 	})
 	t.Run("ErrTooLarge", func(t *testing.T) {
 		r := c.postRaw("/signin", "csrf="+token+"&email="+strings.Repeat("a", 100<<10), e.URL)
