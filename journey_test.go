@@ -210,4 +210,3 @@ func waitForLocation(t *testing.T, tab context.Context, want string) {
 	}
 	t.Fatalf("location is %s; want %s", browser.Location(t, tab), want)
 }
-
