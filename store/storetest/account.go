@@ -13,9 +13,9 @@ import (
 	"chorus/internal/secret"
 )
 
-// now is a fixed, millisecond-precise instant: every adapter must round-trip
-// times to at least the millisecond.
-var now = time.Date(2026, 11, 23, 10, 30, 15, 123e6, time.UTC)
+// now is a fixed instant with sub-millisecond parts: every adapter must
+// round-trip times to at least the millisecond (truncating the rest).
+var now = time.Date(2026, 11, 23, 10, 30, 15, 123456789, time.UTC)
 
 func ctxFor(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
