@@ -54,8 +54,10 @@ func TestSetup(t *testing.T) {
 	})
 }
 
-func TestSignIn(t *testing.T) {
-	e := newEnv(t)
+func TestSignIn(t *testing.T) { onEachStore(t, testSignIn) }
+
+func testSignIn(t *testing.T, store string) {
+	e := newEnvOn(t, store)
 	_, secret := e.setupAdmin()
 	t.Run("ErrBadCredentialsSameForUnknown", func(t *testing.T) {
 		c := e.client()
@@ -107,8 +109,10 @@ func TestSignIn(t *testing.T) {
 	})
 }
 
-func TestInvitationJourney(t *testing.T) {
-	e := newEnv(t)
+func TestInvitationJourney(t *testing.T) { onEachStore(t, testInvitationJourney) }
+
+func testInvitationJourney(t *testing.T, store string) {
+	e := newEnvOn(t, store)
 	admin, _ := e.setupAdmin()
 	ctx := context.Background()
 
@@ -166,8 +170,10 @@ func TestInvitationJourney(t *testing.T) {
 	}
 }
 
-func TestInvitationConcurrentUseOneWinner(t *testing.T) {
-	e := newEnv(t)
+func TestInvitationConcurrentUseOneWinner(t *testing.T) { onEachStore(t, testInvitationConcurrentUseOneWinner) }
+
+func testInvitationConcurrentUseOneWinner(t *testing.T, store string) {
+	e := newEnvOn(t, store)
 	admin, _ := e.setupAdmin()
 	admin.get("/admin/invitations")
 	r := admin.post("/admin/invitations", url.Values{"role": {"admin"}})
@@ -209,8 +215,10 @@ func TestInvitationConcurrentUseOneWinner(t *testing.T) {
 	}
 }
 
-func TestAdministration(t *testing.T) {
-	e := newEnv(t)
+func TestAdministration(t *testing.T) { onEachStore(t, testAdministration) }
+
+func testAdministration(t *testing.T, store string) {
+	e := newEnvOn(t, store)
 	admin, _ := e.setupAdmin()
 	ctx := context.Background()
 	u, err := e.Accounts.AddUser(ctx, nil, account.NewUser{Email: "sam@example.org", Name: "Sam", Password: "sam's password"}, account.RoleAdmin, account.Installation)

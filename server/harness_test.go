@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -16,18 +17,28 @@ import (
 
 	"chorus/account"
 	"chorus/audit"
+	"chorus/internal/testenv/mongotest"
 	"chorus/server"
+	"chorus/store/mongo"
 	"chorus/store/sqlite"
 
 	"github.com/pquerna/otp/totp"
 )
 
-// env is a running Chorus on a fresh embedded store.
+// Store is what the tests read and write directly.
+type Store interface {
+	account.Store
+	audit.Store
+	Ping(ctx context.Context) error
+}
+
+// env is a running Chorus on a fresh store.
 type env struct {
 	t        *testing.T
 	URL      string
 	Server   *server.Server
-	Store    *sqlite.DB
+	Store    Store
+	Close    func() // closes the store, to simulate an outage
 	Accounts *account.Service
 	Logs     *syncBuffer
 	Token    string // the setup token
@@ -53,14 +64,47 @@ func (s *syncBuffer) String() string {
 
 type envOption func(*server.Options)
 
-func newEnv(t *testing.T, opts ...envOption) *env {
+// TestMain lets tests use a MongoDB-compatible server (FerretDB on
+// PostgreSQL, started on first use) as well as SQLite.
+func TestMain(m *testing.M) { os.Exit(mongotest.Run(m)) }
+
+// stores are the adapters the journeys run on.
+var stores = []string{"sqlite", "mongo"}
+
+// onEachStore runs a test once per storage adapter.
+func onEachStore(t *testing.T, test func(t *testing.T, store string)) {
+	for _, kind := range stores {
+		t.Run(kind, func(t *testing.T) { test(t, kind) })
+	}
+}
+
+func openStore(t *testing.T, kind string) (Store, func()) {
 	t.Helper()
 	ctx := context.Background()
+	if kind == "mongo" {
+		uri, name := mongotest.Database(t)
+		db, err := mongo.Open(ctx, uri, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		closeDB := func() { db.Close(context.Background()) }
+		t.Cleanup(closeDB)
+		return db, closeDB
+	}
 	db, err := sqlite.Open(ctx, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
+	closeDB := func() { db.Close() }
+	t.Cleanup(closeDB)
+	return db, closeDB
+}
+
+func newEnv(t *testing.T, opts ...envOption) *env { return newEnvOn(t, "sqlite", opts...) }
+
+func newEnvOn(t *testing.T, kind string, opts ...envOption) *env {
+	t.Helper()
+	db, closeDB := openStore(t, kind)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	auditLog := audit.NewLog(db, time.Now)
@@ -79,7 +123,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	}
 	go srv.App().Listener(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	e := &env{t: t, URL: "http://" + ln.Addr().String(), Server: srv, Store: db, Accounts: accounts, Logs: logs, Token: "setup-token-for-tests"}
+	e := &env{t: t, URL: "http://" + ln.Addr().String(), Server: srv, Store: db, Close: closeDB, Accounts: accounts, Logs: logs, Token: "setup-token-for-tests"}
 	srv.SetSetupToken(e.Token)
 	return e
 }

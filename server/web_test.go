@@ -175,7 +175,7 @@ func TestHealth(t *testing.T) {
 	e := newEnv(t)
 	wantStatus(t, e.client().get("/healthz"), 200)
 	wantStatus(t, e.client().get("/readyz"), 200)
-	e.Store.Close()
+	e.Close()
 	r := e.client().get("/readyz")
 	wantStatus(t, r, 503)
 	r = e.client().get("/")
