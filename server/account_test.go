@@ -170,7 +170,9 @@ func testInvitationJourney(t *testing.T, store string) {
 	}
 }
 
-func TestInvitationConcurrentUseOneWinner(t *testing.T) { onEachStore(t, testInvitationConcurrentUseOneWinner) }
+func TestInvitationConcurrentUseOneWinner(t *testing.T) {
+	onEachStore(t, testInvitationConcurrentUseOneWinner)
+}
 
 func testInvitationConcurrentUseOneWinner(t *testing.T, store string) {
 	e := newEnvOn(t, store)
