@@ -22,6 +22,7 @@ import (
 
 	"chorus/account"
 	"chorus/audit"
+	"chorus/forum"
 	"chorus/internal/fault"
 	"chorus/internal/secret"
 	"chorus/locales"
@@ -47,6 +48,7 @@ func main() {
 type Store interface {
 	account.Store
 	audit.Store
+	forum.Store
 	Ping(ctx context.Context) error
 }
 
@@ -58,6 +60,8 @@ type app struct {
 	close    func() error
 	audit    *audit.Log
 	accounts *account.Service
+	forums   *forum.Service
+	secret   []byte
 }
 
 // run is the whole program; tests call it directly.
@@ -112,26 +116,29 @@ func open(ctx context.Context, cfg *Config, logOut io.Writer) (*app, error) {
 		}
 		a.store, a.close = db, db.Close
 	}
+	key, err := loadSecret(cfg.SecretFile)
+	if err != nil {
+		a.close()
+		return nil, err
+	}
 	clock := time.Now
+	a.secret = key
 	a.audit = audit.NewLog(a.store, clock)
 	a.accounts = account.NewService(a.store, a.audit, clock, account.DefaultSettings)
+	a.forums = forum.NewService(a.store, a.audit, clock, key)
 	return a, nil
 }
 
 // serve runs the web server until ctx ends, then shuts down gracefully.
 func (a *app) serve(ctx context.Context, stdout io.Writer) error {
-	key, err := loadSecret(a.cfg.SecretFile)
-	if err != nil {
-		return err
-	}
 	loc, err := time.LoadLocation(a.cfg.Timezone)
 	if err != nil {
 		return err
 	}
 	srv, err := server.New(server.Options{
-		BaseURL: strings.TrimRight(a.cfg.BaseURL, "/"), ExitURL: a.cfg.ExitURL, Secret: key,
+		BaseURL: strings.TrimRight(a.cfg.BaseURL, "/"), ExitURL: a.cfg.ExitURL, Secret: a.secret,
 		TrustedProxies: a.cfg.TrustedProxies, Location: loc,
-	}, server.Deps{Accounts: a.accounts, Audit: a.audit, Ready: a.store.Ping, Logger: a.log})
+	}, server.Deps{Accounts: a.accounts, Forums: a.forums, Audit: a.audit, Ready: a.store.Ping, Logger: a.log})
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"chorus/forum"
 	"chorus/locales"
 
 	"github.com/BurntSushi/toml"
@@ -102,7 +103,7 @@ func TestLocalesComplete(t *testing.T) {
 
 // messageFuncs are the calls whose string arguments are message IDs.
 var messageFuncs = map[string]bool{"New": true, "InvalidField": true, "M": true, "N": true, "Has": false,
-	"flash": true, "page": true, "adminPage": true}
+	"flash": true, "page": true, "adminPage": true, "backToIssue": true}
 
 var idRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$`)
 
@@ -119,6 +120,22 @@ func usedIDs(t *testing.T) map[string]string {
 	used := map[string]string{}
 	for _, id := range dynamicIDs {
 		used[id] = "date formatting"
+	}
+	// Templates build these from the forum's own values.
+	for _, st := range forum.Statuses {
+		used["status."+string(st)] = "status names"
+	}
+	for _, a := range []forum.Actor{forum.ActorSystem, forum.ActorSubmitter, forum.ActorMember, forum.ActorFacilitator} {
+		used["actor."+string(a)] = "timeline actors"
+	}
+	for _, k := range []forum.EventKind{forum.EventStatus, forum.EventResponse, forum.EventDetail, forum.EventQuestion, forum.EventAnswer} {
+		used["timeline."+string(k)] = "timeline events"
+	}
+	for _, r := range []forum.Role{forum.RoleMember, forum.RoleFacilitator} {
+		used["forum.role."+string(r)] = "forum roles"
+	}
+	for _, k := range forum.IdentifyingKinds {
+		used["identifying."+string(k)] = "identifying-details check"
 	}
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {

@@ -17,6 +17,7 @@ import (
 
 	"chorus/account"
 	"chorus/audit"
+	"chorus/forum"
 	"chorus/internal/testenv/mongotest"
 	"chorus/server"
 	"chorus/store/mongo"
@@ -29,6 +30,7 @@ import (
 type Store interface {
 	account.Store
 	audit.Store
+	forum.Store
 	Ping(ctx context.Context) error
 }
 
@@ -40,6 +42,7 @@ type env struct {
 	Store    Store
 	Close    func() // closes the store, to simulate an outage
 	Accounts *account.Service
+	Forums   *forum.Service
 	Logs     *syncBuffer
 	Token    string // the setup token
 }
@@ -109,11 +112,13 @@ func newEnvOn(t *testing.T, kind string, opts ...envOption) *env {
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	auditLog := audit.NewLog(db, time.Now)
 	accounts := account.NewService(db, auditLog, time.Now, account.DefaultSettings)
-	o := server.Options{ExitURL: "https://neutral.example/weather", Secret: []byte("0123456789abcdef0123456789abcdef-test"), BodyLimit: 64 << 10, LoginPerIP: 10000}
+	key := []byte("0123456789abcdef0123456789abcdef-test")
+	forums := forum.NewService(db, auditLog, time.Now, key)
+	o := server.Options{ExitURL: "https://neutral.example/weather", Secret: key, BodyLimit: 64 << 10, LoginPerIP: 10000}
 	for _, f := range opts {
 		f(&o)
 	}
-	srv, err := server.New(o, server.Deps{Accounts: accounts, Audit: auditLog, Ready: db.Ping, Logger: log})
+	srv, err := server.New(o, server.Deps{Accounts: accounts, Forums: forums, Audit: auditLog, Ready: db.Ping, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +128,7 @@ func newEnvOn(t *testing.T, kind string, opts ...envOption) *env {
 	}
 	go srv.App().Listener(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	e := &env{t: t, URL: "http://" + ln.Addr().String(), Server: srv, Store: db, Close: closeDB, Accounts: accounts, Logs: logs, Token: "setup-token-for-tests"}
+	e := &env{t: t, URL: "http://" + ln.Addr().String(), Server: srv, Store: db, Close: closeDB, Accounts: accounts, Forums: forums, Logs: logs, Token: "setup-token-for-tests"}
 	srv.SetSetupToken(e.Token)
 	return e
 }
@@ -132,6 +137,7 @@ func newEnvOn(t *testing.T, kind string, opts ...envOption) *env {
 type client struct {
 	e    *env
 	http *http.Client
+	mu   sync.Mutex
 	last string // body of the last page
 }
 
@@ -158,7 +164,11 @@ func (c *client) do(req *http.Request) response {
 	if err != nil {
 		c.e.t.Fatal(err)
 	}
-	c.last = string(b)
+	if len(b) > 0 { // a redirect leaves the last page, and its token, in place
+		c.mu.Lock()
+		c.last = string(b)
+		c.mu.Unlock()
+	}
 	return response{Status: res.StatusCode, Body: string(b), Location: res.Header.Get("Location"), Header: res.Header}
 }
 
@@ -177,11 +187,13 @@ var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 // if needed.
 func (c *client) csrf(from string) string {
 	c.e.t.Helper()
-	if m := csrfRe.FindStringSubmatch(c.last); m != nil {
+	c.mu.Lock()
+	last := c.last
+	c.mu.Unlock()
+	if m := csrfRe.FindStringSubmatch(last); m != nil {
 		return m[1]
 	}
-	c.get(from)
-	m := csrfRe.FindStringSubmatch(c.last)
+	m := csrfRe.FindStringSubmatch(c.get(from).Body)
 	if m == nil {
 		c.e.t.Fatalf("no CSRF token on %s", from)
 	}
@@ -320,4 +332,15 @@ func newRequest(t *testing.T, method, u string) *http.Request {
 		t.Fatal(err)
 	}
 	return req
+}
+
+func nopCloser(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
+
+// storeDir is where an embedded store keeps its files.
+func storeDir(t *testing.T, e *env) string {
+	d, ok := e.Store.(interface{ Dir() string })
+	if !ok {
+		t.Skip("not an embedded store")
+	}
+	return d.Dir()
 }

@@ -7,20 +7,35 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"chorus/account"
+	"chorus/forum"
+	"chorus/internal/secret"
 )
 
-// Roles in the permission table. Later issues add forum and steering roles.
+// Roles in the permission table. Later issues add steering roles.
 const (
-	visitor   = "visitor"  // not signed in
-	member    = "member"   // signed in, no administration role
-	orgAdmin  = "orgAdmin" // administers organisation A (this scope)
-	otherOrg  = "otherOrg" // administers organisation B (another scope)
-	installer = "admin"    // installation administrator
+	visitor     = "visitor"     // not signed in
+	member      = "member"      // signed in, no role anywhere
+	forumMember = "forumMember" // a member of forum A
+	facilitator = "facilitator" // a facilitator of forum A
+	otherFac    = "otherFac"    // a facilitator of forum B (another forum)
+	orgAdmin    = "orgAdmin"    // administers organisation A (this scope), which runs forum A
+	otherOrg    = "otherOrg"    // administers organisation B (another scope), which runs forum B
+	installer   = "admin"       // installation administrator
 )
 
-var roles = []string{visitor, member, orgAdmin, otherOrg, installer}
+var roles = []string{visitor, member, forumMember, facilitator, otherFac, orgAdmin, otherOrg, installer}
+
+// outcomes lists the outcome for each role, in the order of roles.
+func outcomes(os ...outcome) map[string]outcome {
+	m := map[string]outcome{}
+	for i, r := range roles {
+		m[r] = os[i]
+	}
+	return m
+}
 
 // outcome is what a role gets from a route.
 type outcome int
@@ -44,16 +59,21 @@ func every(o outcome) map[string]outcome {
 }
 
 var (
-	public    = every(allow)
-	signedIn  = map[string]outcome{visitor: signIn, member: allow, orgAdmin: allow, otherOrg: allow, installer: allow}
-	adminAny  = map[string]outcome{visitor: signIn, member: deny, orgAdmin: allow, otherOrg: allow, installer: allow}
-	adminOnly = map[string]outcome{visitor: signIn, member: deny, orgAdmin: deny, otherOrg: deny, installer: allow}
+	public = every(allow)
+	//                   visitor member forumMember facilitator otherFac orgAdmin otherOrg admin
+	signedIn  = outcomes(signIn, allow, allow, allow, allow, allow, allow, allow)
+	adminAny  = outcomes(signIn, deny, deny, deny, deny, allow, allow, allow)
+	adminOnly = outcomes(signIn, deny, deny, deny, deny, deny, deny, allow)
 	// A resource belonging to organisation A: organisation B's administrator
 	// must not learn it exists.
-	orgAResource = map[string]outcome{visitor: signIn, member: deny, orgAdmin: allow, otherOrg: hidden, installer: allow}
-	// An action naming organisation A's scope: organisation B's administrator
-	// is refused.
-	orgAScope = map[string]outcome{visitor: signIn, member: deny, orgAdmin: allow, otherOrg: deny, installer: allow}
+	orgAResource = outcomes(signIn, deny, deny, deny, deny, allow, hidden, allow)
+	// An action naming organisation A's scope (or its forum A): organisation
+	// B's administrator is refused.
+	orgAScope = outcomes(signIn, deny, deny, deny, deny, allow, deny, allow)
+	// Facilitating forum A: its facilitators and organisation A's administrators.
+	facilitating = outcomes(signIn, deny, deny, allow, deny, allow, deny, allow)
+	// Taking part in forum A (supporting, commenting): its members.
+	taking = outcomes(deny, deny, allow, allow, deny, deny, deny, deny)
 )
 
 // permissions is the table: every route (method and pattern) with the
@@ -82,6 +102,28 @@ var permissions = map[string]map[string]outcome{
 	"GET /account/mfa":                    signedIn,
 	"POST /account/mfa":                   signedIn,
 	"POST /account/mfa/disable":           signedIn,
+	"GET /forums":                         public,
+	"GET /forums/new":                     adminAny,
+	"POST /forums":                        orgAScope,
+	"GET /forums/:id":                     public,
+	"GET /forums/:id/edit":                orgAScope,
+	"POST /forums/:id/edit":               orgAScope,
+	"POST /forums/:id/join":               signedIn,
+	"GET /forums/:id/members":             outcomes(signIn, deny, deny, allow, deny, allow, deny, allow),
+	"POST /forums/:id/members/:user/role": orgAScope,
+	"GET /forums/:id/raise":               public, // forum A takes anonymous issues
+	"POST /forums/:id/raise":              public,
+	"GET /issues/:id":                     public,
+	"POST /issues/:id/support":            taking, // forum A: members only
+	"POST /issues/:id/unsupport":          taking,
+	"POST /issues/:id/comments":           outcomes(signIn, deny, allow, allow, deny, deny, deny, deny),
+	"POST /issues/:id/status":             facilitating,
+	"POST /issues/:id/respond":            facilitating,
+	"POST /issues/:id/ask":                facilitating,
+	"GET /follow-up":                      public,
+	"POST /follow-up":                     public,
+	"POST /follow-up/detail":              public,
+	"POST /follow-up/download":            public,
 	"GET /admin":                          adminAny,
 	"GET /admin/users":                    adminAny,
 	"GET /admin/users/:id":                orgAResource,
@@ -120,15 +162,47 @@ func TestPermissionTable(t *testing.T) {
 	}
 	add("a@example.org", account.RoleOrgAdmin, account.OrganisationScope(orgA.ID))
 	add("b@example.org", account.RoleOrgAdmin, account.OrganisationScope(orgB.ID))
-	memberUser, err := e.Accounts.AddUser(ctx, nil, account.NewUser{Email: "m@example.org", Name: "m", Password: "password m@example.org"}, account.RoleAdmin, account.Installation)
+
+	// Forum A (organisation A) takes anonymous issues and lets only members
+	// support; forum B belongs to organisation B.
+	forumA, err := e.Forums.CreateForum(ctx, by, forum.ForumSettings{OrgID: orgA.ID, Name: "Forum A", AllowAnonymous: true, OpenJoin: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Accounts.RevokeRole(ctx, by, memberUser.ID, account.RoleAdmin, account.Installation); err != nil {
+	forumE, err := e.Forums.CreateForum(ctx, by, forum.ForumSettings{OrgID: orgA.ID, Name: "Forum A to edit"})
+	if err != nil {
 		t.Fatal(err)
 	}
+	forumB, err := e.Forums.CreateForum(ctx, by, forum.ForumSettings{OrgID: orgB.ID, Name: "Forum B", OpenJoin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := func(email string) *account.Principal {
+		u := &account.User{ID: secret.NewID(), Email: email, Name: email, PasswordHash: secret.HashPassword("password " + email), CreatedAt: time.Now()}
+		if err := e.Store.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		return &account.Principal{User: u}
+	}
+	joinAs := func(f *forum.Forum, email string, role forum.Role) *account.Principal {
+		p := plain(email)
+		if _, err := e.Forums.Join(ctx, p, f.ID, "Name of "+email); err != nil {
+			t.Fatal(err)
+		}
+		if role != forum.RoleMember {
+			if err := e.Forums.SetRole(ctx, by, f.ID, p.User.ID, role); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p
+	}
+	plain("m@example.org")
+	fm := joinAs(forumA, "fm@example.org", forum.RoleMember)
+	joinAs(forumA, "fac@example.org", forum.RoleFacilitator)
+	joinAs(forumB, "ofac@example.org", forum.RoleFacilitator)
 
-	emails := map[string]string{member: "m@example.org", orgAdmin: "a@example.org", otherOrg: "b@example.org"}
+	emails := map[string]string{member: "m@example.org", orgAdmin: "a@example.org", otherOrg: "b@example.org",
+		forumMember: "fm@example.org", facilitator: "fac@example.org", otherFac: "ofac@example.org"}
 	clients := map[string]*client{visitor: e.client(), installer: admin}
 	secrets := map[string]string{}
 	signInAs := func(role string) {
@@ -172,8 +246,18 @@ func TestPermissionTable(t *testing.T) {
 				case strings.HasPrefix(r.Path, "/admin/users/:id"):
 					n++
 					id = add(fmt.Sprintf("subject%d@example.org", n), account.RoleOrgAdmin, account.OrganisationScope(orgA.ID)).ID
+				case strings.HasPrefix(r.Path, "/forums/:id/edit"):
+					id = forumE.ID // editing changes settings the other routes rely on
+				case strings.HasPrefix(r.Path, "/forums/:id"):
+					id = forumA.ID
+				case strings.HasPrefix(r.Path, "/issues/:id"):
+					raised, err := e.Forums.RaiseIssue(ctx, forum.Viewer{Principal: fm}, forumA.ID, forum.Draft{Title: "An issue", Body: "Text"})
+					if err != nil {
+						t.Fatal(err)
+					}
+					id = raised.Issue.ID
 				}
-				path := strings.NewReplacer(":id", id, ":token", "some-token", ":file", assetPath).Replace(r.Path)
+				path := strings.NewReplacer(":id", id, ":user", fm.User.ID, ":token", "some-token", ":file", assetPath).Replace(r.Path)
 				c := clients[role]
 				var res response
 				if r.Method == "GET" {

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"html/template"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,9 +106,12 @@ func (s *Server) templateFuncs() template.FuncMap {
 			l := t.In(s.opts.Location)
 			return formatDate(l, tr) + " " + l.Format("15:04")
 		},
-		"iso":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"group": groupBy4,
-		"dict":  dict,
+		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"group":    groupBy4,
+		"dict":     dict,
+		"markdown": renderMarkdown,
+		"join":     strings.Join,
+		"has":      slices.Contains[[]string],
 	}
 }
 

@@ -59,6 +59,29 @@ func (s *Server) Routes() []Route {
 		{"POST", "/account/mfa", SignedIn, s.handleAccountMFA},
 		{"POST", "/account/mfa/disable", SignedIn, s.handleAccountMFADisable},
 
+		{"GET", "/forums", Public, s.handleForums},
+		{"GET", "/forums/new", AdminAny, s.handleForumNew},
+		{"POST", "/forums", AdminAny, s.handleForumCreate},
+		{"GET", "/forums/:id", Public, s.handleForum},
+		{"GET", "/forums/:id/edit", AdminAny, s.handleForumEdit},
+		{"POST", "/forums/:id/edit", AdminAny, s.handleForumUpdate},
+		{"POST", "/forums/:id/join", SignedIn, s.handleJoin},
+		{"GET", "/forums/:id/members", SignedIn, s.handleMembers},
+		{"POST", "/forums/:id/members/:user/role", AdminAny, s.handleMemberRole},
+		{"GET", "/forums/:id/raise", Public, s.handleRaiseForm},
+		{"POST", "/forums/:id/raise", Public, s.handleRaise},
+		{"GET", "/issues/:id", Public, s.handleIssue},
+		{"POST", "/issues/:id/support", Public, s.handleSupport},
+		{"POST", "/issues/:id/unsupport", Public, s.handleUnsupport},
+		{"POST", "/issues/:id/comments", SignedIn, s.handleComment},
+		{"POST", "/issues/:id/status", SignedIn, s.handleStatus},
+		{"POST", "/issues/:id/respond", SignedIn, s.handleRespond},
+		{"POST", "/issues/:id/ask", SignedIn, s.handleAsk},
+		{"GET", "/follow-up", Public, s.handleFollowUpForm},
+		{"POST", "/follow-up", Public, s.handleFollowUp},
+		{"POST", "/follow-up/detail", Public, s.handleFollowUpDetail},
+		{"POST", "/follow-up/download", Public, s.handleCodeDownload},
+
 		{"GET", "/admin", AdminAny, s.handleAdmin},
 		{"GET", "/admin/users", AdminAny, s.handleUsers},
 		{"GET", "/admin/users/:id", AdminAny, s.handleUser},
@@ -92,7 +115,7 @@ func (s *Server) routes() {
 	for _, r := range s.Routes() {
 		handlers := []fiber.Handler{s.require(r.Access)}
 		switch r.Path {
-		case "/signin", "/signin/code", "/signin/mfa-setup", "/setup", "/reset/:token", "/invitations/:token":
+		case "/signin", "/signin/code", "/signin/mfa-setup", "/setup", "/reset/:token", "/invitations/:token", "/follow-up", "/follow-up/detail":
 			handlers = append(handlers, loginLimit)
 		}
 		s.app.Add(r.Method, r.Path, append(handlers, r.handle)...)

@@ -15,6 +15,7 @@ import (
 
 	"chorus/account"
 	"chorus/audit"
+	"chorus/forum"
 	"chorus/locales"
 	"chorus/server/templates"
 
@@ -37,6 +38,7 @@ type Options struct {
 // Deps are the services the web layer calls.
 type Deps struct {
 	Accounts *account.Service
+	Forums   *forum.Service
 	Audit    *audit.Log
 	Ready    func(ctx context.Context) error // reports whether the store can be reached
 	Logger   *slog.Logger

@@ -59,6 +59,16 @@ type DB struct {
 	attempts      *driver.Collection
 	audit         *driver.Collection
 
+	// The forum domain (forum.go).
+	forums      *driver.Collection
+	members     *driver.Collection
+	issues      *driver.Collection
+	events      *driver.Collection
+	followUps   *driver.Collection
+	supports    *driver.Collection
+	comments    *driver.Collection
+	idempotency *driver.Collection
+
 	// auditSeq is the highest audit sequence number this process has seen
 	// taken (see audit.go).
 	auditSeq seqHint
@@ -130,6 +140,14 @@ func newDB(client *driver.Client, database string) *DB {
 		claims:        db.Collection("claims"),
 		attempts:      db.Collection("attempts"),
 		audit:         db.Collection("audit"),
+		forums:        db.Collection("forums"),
+		members:       db.Collection("members"),
+		issues:        db.Collection("issues"),
+		events:        db.Collection("events"),
+		followUps:     db.Collection("follow_ups"),
+		supports:      db.Collection("supports"),
+		comments:      db.Collection("comments"),
+		idempotency:   db.Collection("idempotency"),
 	}
 }
 
@@ -158,7 +176,7 @@ type index struct {
 
 // indexes lists every index by collection. Unique indexes are how the store
 // stays correct under concurrency on servers without atomic updates; the
-// others serve the queries in account.go and audit.go. _id needs none.
+// others serve the queries in account.go, audit.go and forum.go. _id needs none.
 // Never change an index under an existing name: give it a new name (the old
 // one then has to be dropped by hand or by a later migration step).
 var indexes = map[string][]index{
@@ -186,6 +204,24 @@ var indexes = map[string][]index{
 		{name: "seq_unique", keys: bson.D{{Key: "seq", Value: 1}}, unique: true},
 		{name: "scope_seq", keys: bson.D{{Key: "scope", Value: 1}, {Key: "seq", Value: -1}}},
 		{name: "subject_seq", keys: bson.D{{Key: "subject", Value: 1}, {Key: "seq", Value: -1}}},
+	},
+	// The forum domain (forum.go). Forums, issues, follow-ups (by selector),
+	// comments and idempotency records (by key) are unique on _id.
+	"members": {
+		{name: "member_unique", keys: bson.D{{Key: "forum_id", Value: 1}, {Key: "user_id", Value: 1}}, unique: true},
+		{name: "user", keys: bson.D{{Key: "user_id", Value: 1}}},
+	},
+	"issues": {
+		{name: "forum", keys: bson.D{{Key: "forum_id", Value: 1}}},
+	},
+	"events": {
+		{name: "issue_seq_unique", keys: bson.D{{Key: "issue_id", Value: 1}, {Key: "seq", Value: 1}}, unique: true},
+	},
+	"supports": {
+		{name: "support_unique", keys: bson.D{{Key: "issue_id", Value: 1}, {Key: "key", Value: 1}}, unique: true},
+	},
+	"comments": {
+		{name: "issue_created", keys: bson.D{{Key: "issue_id", Value: 1}, {Key: "created_at", Value: 1}}},
 	},
 }
 

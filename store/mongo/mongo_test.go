@@ -51,6 +51,10 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return MustOpen(t) })
 }
 
+func TestForumContract(t *testing.T) {
+	storetest.RunForum(t, func(t *testing.T) storetest.ForumStore { return MustOpen(t) })
+}
+
 // TestIndexes checks that Open created every index the store's correctness
 // rests on, unique where it must be.
 func TestIndexes(t *testing.T) {

@@ -82,6 +82,87 @@ var migrations = []string{
 	);
 	CREATE INDEX audit_scope ON audit (scope, seq);
 	CREATE INDEX audit_subject ON audit (subject, seq);`,
+
+	// 2: forums, issues and what families do with them. Lists (languages,
+	// themes) are stored as JSON arrays.
+	`CREATE TABLE forums (
+		id TEXT PRIMARY KEY,
+		org_id TEXT NOT NULL,
+		name TEXT NOT NULL,
+		area TEXT NOT NULL,
+		description TEXT NOT NULL,
+		languages TEXT NOT NULL,
+		pre_moderate INTEGER NOT NULL,
+		allow_anonymous INTEGER NOT NULL,
+		visitor_support INTEGER NOT NULL,
+		open_join INTEGER NOT NULL,
+		response_target_days INTEGER NOT NULL,
+		safeguarding_lead_id TEXT NOT NULL,
+		themes TEXT NOT NULL,
+		created_at INTEGER NOT NULL
+	);
+	CREATE TABLE members (
+		forum_id TEXT NOT NULL,
+		user_id TEXT NOT NULL,
+		display_name TEXT NOT NULL,
+		role TEXT NOT NULL,
+		joined_at INTEGER NOT NULL,
+		PRIMARY KEY (forum_id, user_id)
+	);
+	CREATE INDEX members_user ON members (user_id);
+	CREATE TABLE issues (
+		id TEXT PRIMARY KEY,
+		forum_id TEXT NOT NULL,
+		title TEXT NOT NULL,
+		body TEXT NOT NULL,
+		lang TEXT NOT NULL,
+		author_id TEXT NOT NULL,
+		author_name TEXT NOT NULL,
+		anonymous INTEGER NOT NULL,
+		themes TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		status TEXT NOT NULL,
+		status_seq INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX issues_forum ON issues (forum_id, created_at);
+	CREATE TABLE events (
+		issue_id TEXT NOT NULL,
+		seq INTEGER NOT NULL,
+		kind TEXT NOT NULL,
+		status TEXT NOT NULL,
+		actor TEXT NOT NULL,
+		actor_id TEXT NOT NULL,
+		note TEXT NOT NULL,
+		private INTEGER NOT NULL,
+		at INTEGER NOT NULL,
+		PRIMARY KEY (issue_id, seq)
+	);
+	CREATE TABLE follow_ups (
+		selector TEXT PRIMARY KEY,
+		secret_hash TEXT NOT NULL,
+		issue_id TEXT NOT NULL,
+		created_at INTEGER NOT NULL
+	);
+	CREATE TABLE supports (
+		issue_id TEXT NOT NULL,
+		key TEXT NOT NULL,
+		at INTEGER NOT NULL,
+		PRIMARY KEY (issue_id, key)
+	);
+	CREATE TABLE comments (
+		id TEXT PRIMARY KEY,
+		issue_id TEXT NOT NULL,
+		author_id TEXT NOT NULL,
+		author_name TEXT NOT NULL,
+		body TEXT NOT NULL,
+		created_at INTEGER NOT NULL
+	);
+	CREATE INDEX comments_issue ON comments (issue_id, created_at);
+	CREATE TABLE idempotency (
+		key TEXT PRIMARY KEY,
+		result TEXT NOT NULL,
+		at INTEGER NOT NULL
+	);`,
 }
 
 // migrate brings the schema up to date.

@@ -24,7 +24,8 @@ import (
 
 // DB is an open embedded store.
 type DB struct {
-	db *sql.DB
+	db  *sql.DB
+	dir string
 }
 
 var (
@@ -50,13 +51,16 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 	// Reads run in parallel under WAL; writers queue on SQLite's lock.
 	sqldb.SetMaxOpenConns(8)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{db: sqldb}
+	d := &DB{db: sqldb, dir: dir}
 	if err := d.migrate(ctx); err != nil {
 		sqldb.Close()
 		return nil, err
 	}
 	return d, nil
 }
+
+// Dir is the directory holding the database files.
+func (d *DB) Dir() string { return d.dir }
 
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }

@@ -47,3 +47,7 @@ func TestReopenKeepsData(t *testing.T) {
 }
 
 func storetestNow() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+
+func TestForumContract(t *testing.T) {
+	storetest.RunForum(t, func(t *testing.T) storetest.ForumStore { return MustOpen(t) })
+}

@@ -1,0 +1,104 @@
+package forum
+
+import (
+	"context"
+	"errors"
+
+	"chorus/internal/fault"
+	"chorus/internal/secret"
+)
+
+// AddComment adds a member's comment to an issue that is not closed. A
+// retried form (same idempotency key) adds nothing more.
+func (s *Service) AddComment(ctx context.Context, v Viewer, issueID, body, idemKey string) (*Comment, error) {
+	view, err := s.Issue(ctx, v, issueID)
+	if err != nil {
+		return nil, err
+	}
+	if view.Member == nil {
+		if v.Principal == nil {
+			return nil, ErrSignInRequired
+		}
+		return nil, ErrNotMember
+	}
+	if view.Status.Closed() {
+		return nil, ErrClosed
+	}
+	body = clean(body)
+	if body == "" {
+		return nil, ErrCommentRequired
+	}
+	if runes(body) > MaxComment {
+		return nil, ErrCommentLong
+	}
+	c := &Comment{ID: secret.NewID(), IssueID: issueID, AuthorID: view.Member.UserID, AuthorName: view.Member.DisplayName, Body: body, CreatedAt: s.now()}
+	if idemKey != "" {
+		err := s.store.AddIdempotency(ctx, &Idempotency{Key: secret.HashToken("comment|" + idemKey), Result: c.ID, At: c.CreatedAt})
+		if errors.Is(err, fault.ErrConflict) {
+			return nil, nil // already added by the first try
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return c, s.store.AddComment(ctx, c)
+}
+
+// ChangeStatus moves an issue along its lifecycle, with a reason. Only the
+// forum's facilitators (and its administrators) may, and only along allowed
+// transitions; resolving or "not possible" needs a response first.
+func (s *Service) ChangeStatus(ctx context.Context, v Viewer, issueID string, to Status, note string) error {
+	view, err := s.Issue(ctx, v, issueID)
+	if err != nil {
+		return err
+	}
+	if !view.Facilitator {
+		return ErrForbidden
+	}
+	if !CanMove(view.Status, to) {
+		return ErrTransition
+	}
+	note = clean(note)
+	if runes(note) > MaxComment {
+		return ErrCommentLong
+	}
+	if needsResponse(to) && !hasResponse(view.Events) {
+		return ErrResponseNeeded
+	}
+	if _, err := s.appendEvent(ctx, view.Issue, Event{Kind: EventStatus, Status: to, Actor: ActorFacilitator, ActorID: v.userID(), Note: note}); err != nil {
+		return err
+	}
+	return s.record(ctx, v.Principal, "issue.status", "issue:"+issueID, view.Forum.OrgID, string(view.Status)+" → "+string(to))
+}
+
+// Respond adds a facilitator's response that the submitter (and everyone who
+// can see the issue) reads.
+func (s *Service) Respond(ctx context.Context, v Viewer, issueID, text string) error {
+	return s.facilitatorNote(ctx, v, issueID, EventResponse, text, false)
+}
+
+// Ask puts a private question to the submitter on their follow-up thread.
+func (s *Service) Ask(ctx context.Context, v Viewer, issueID, text string) error {
+	return s.facilitatorNote(ctx, v, issueID, EventQuestion, text, true)
+}
+
+func (s *Service) facilitatorNote(ctx context.Context, v Viewer, issueID string, kind EventKind, text string, private bool) error {
+	view, err := s.Issue(ctx, v, issueID)
+	if err != nil {
+		return err
+	}
+	if !view.Facilitator {
+		return ErrForbidden
+	}
+	text = clean(text)
+	if text == "" {
+		return ErrNoteRequired
+	}
+	if runes(text) > MaxComment {
+		return ErrCommentLong
+	}
+	if _, err := s.appendEvent(ctx, view.Issue, Event{Kind: kind, Actor: ActorFacilitator, ActorID: v.userID(), Note: text, Private: private}); err != nil {
+		return err
+	}
+	return s.record(ctx, v.Principal, "issue."+string(kind), "issue:"+issueID, view.Forum.OrgID, "")
+}

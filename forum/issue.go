@@ -1,0 +1,209 @@
+package forum
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"chorus/internal/fault"
+	"chorus/internal/secret"
+)
+
+// Draft is an issue as a person submits it.
+type Draft struct {
+	Title     string
+	Body      string
+	Themes    []string
+	Anonymous bool
+	Lang      string
+	// IdemKey is the form's idempotency key: a retried submission with the
+	// same key creates nothing new and gets the same result.
+	IdemKey string
+}
+
+// Raised is the outcome of raising an issue. Code is set for an anonymous
+// issue: shown once, never stored in the clear.
+type Raised struct {
+	Issue *Issue
+	Code  string
+}
+
+func (d *Draft) validate(f *Forum) error {
+	d.Title, d.Body = clean(d.Title), clean(d.Body)
+	switch {
+	case d.Title == "":
+		return ErrTitleRequired
+	case runes(d.Title) > MaxTitle:
+		return ErrTitleLong
+	case d.Body == "":
+		return ErrBodyRequired
+	case runes(d.Body) > MaxBody:
+		return ErrBodyLong
+	}
+	for _, t := range d.Themes {
+		if !slices.Contains(f.Themes, t) {
+			return ErrThemeUnknown
+		}
+	}
+	return nil
+}
+
+// RaiseIssue records a new issue. Members may post under their display name
+// or anonymously; anyone may post anonymously where the forum allows it. An
+// anonymous issue keeps no account, session, IP or user agent, and only the
+// day it was raised; its submitter gets a follow-up code instead.
+func (s *Service) RaiseIssue(ctx context.Context, v Viewer, forumID string, d Draft) (*Raised, error) {
+	f, err := s.store.FindForum(ctx, forumID)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.validate(f); err != nil {
+		return nil, err
+	}
+	var m *Member
+	if !d.Anonymous {
+		if m, err = s.Membership(ctx, forumID, v.Principal); err != nil {
+			return nil, err
+		}
+		if m == nil {
+			return nil, ErrNotMember
+		}
+	} else if !f.AllowAnonymous {
+		if m, err = s.Membership(ctx, forumID, v.Principal); err != nil || m == nil {
+			return nil, errors.Join(ErrAnonymousOff, err)
+		}
+	}
+	if d.IdemKey == "" {
+		d.IdemKey = secret.NewToken()
+	}
+	// The idempotency record goes first, under its unique key: of two
+	// identical submissions racing, one makes the record; every attempt then
+	// completes the same writes, each idempotent, so a retry after a crash
+	// or a lost response finishes the job and shows the same result.
+	now := s.now()
+	if d.Anonymous {
+		now = day(now)
+	}
+	rec := &Idempotency{Key: secret.HashToken("issue|" + d.IdemKey), Result: secret.NewID(), At: now}
+	if d.Anonymous {
+		sel, err := s.freeSelector(ctx, d.IdemKey)
+		if err != nil {
+			return nil, err
+		}
+		rec.Result += " " + sel
+	}
+	if err := s.store.AddIdempotency(ctx, rec); errors.Is(err, fault.ErrConflict) {
+		if rec, err = s.store.FindIdempotency(ctx, rec.Key); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	id, selector, _ := strings.Cut(rec.Result, " ")
+	iss := &Issue{ID: id, ForumID: f.ID, Title: d.Title, Body: d.Body, Lang: d.Lang, Themes: d.Themes,
+		Anonymous: d.Anonymous, CreatedAt: rec.At, Status: StatusSubmitted}
+	actor, actorID := ActorMember, v.userID()
+	if d.Anonymous {
+		actor, actorID = ActorSubmitter, ""
+	} else {
+		iss.AuthorID, iss.AuthorName = m.UserID, m.DisplayName
+	}
+	var fu *FollowUp
+	code := ""
+	if selector != "" {
+		code = selector + derive(s.secret, "followup-secret|"+d.IdemKey, secretLen)
+		fu = &FollowUp{Selector: selector, SecretHash: secret.HashPassword(code[selectorLen:]), IssueID: iss.ID, CreatedAt: rec.At}
+	}
+	next := StatusOpen
+	if f.PreModerate {
+		next = StatusInReview
+	}
+	created := []*Event{
+		{IssueID: iss.ID, Seq: 1, Kind: EventStatus, Status: StatusSubmitted, Actor: actor, ActorID: actorID, At: rec.At},
+		{IssueID: iss.ID, Seq: 2, Kind: EventStatus, Status: next, Actor: ActorSystem, At: rec.At},
+	}
+	if err := s.complete(ctx, iss, fu, created); err != nil {
+		return nil, err
+	}
+	stored, err := s.store.FindIssue(ctx, iss.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Raised{Issue: stored, Code: code}, nil
+}
+
+// freeSelector derives the follow-up selector for a form's key: the first
+// of a series that no other submission uses.
+func (s *Service) freeSelector(ctx context.Context, idemKey string) (string, error) {
+	for n := 0; n < 16; n++ {
+		sel := derive(s.secret, "followup-selector|"+idemKey+"|"+string(rune('a'+n)), selectorLen)
+		if _, err := s.store.FindFollowUp(ctx, sel); errors.Is(err, fault.ErrNotFound) {
+			return sel, nil
+		} else if err != nil {
+			return "", err
+		}
+	}
+	return "", errors.New("forum: no free follow-up selector in 16 tries")
+}
+
+// complete makes the writes of a new issue. Each is idempotent (a taken key
+// means an earlier attempt made it), so any attempt can finish the job.
+func (s *Service) complete(ctx context.Context, iss *Issue, fu *FollowUp, events []*Event) error {
+	ignoreTaken := func(err error) error {
+		if errors.Is(err, fault.ErrConflict) {
+			return nil
+		}
+		return err
+	}
+	if err := ignoreTaken(s.store.CreateIssue(ctx, iss)); err != nil {
+		return err
+	}
+	if fu != nil {
+		if err := ignoreTaken(s.store.AddFollowUp(ctx, fu)); err != nil {
+			return err
+		}
+	}
+	for _, e := range events {
+		if err := ignoreTaken(s.store.AddEvent(ctx, e)); err != nil {
+			return err
+		}
+	}
+	last := events[len(events)-1]
+	return s.store.SetIssueStatus(ctx, iss.ID, last.Status, last.Seq)
+}
+
+// appendEvent adds an event to an issue's history under the next sequence
+// number, retrying on conflict so that concurrent changes are all kept, and
+// updates the status cache for status events.
+func (s *Service) appendEvent(ctx context.Context, iss *Issue, e Event) (*Event, error) {
+	e.IssueID = iss.ID
+	e.At = s.now()
+	if iss.Anonymous {
+		e.At = day(e.At)
+	}
+	events, err := s.store.ListEvents(ctx, iss.ID)
+	if err != nil {
+		return nil, err
+	}
+	e.Seq = int64(len(events)) + 1
+	if n := len(events); n > 0 && events[n-1].Seq >= e.Seq {
+		e.Seq = events[n-1].Seq + 1
+	}
+	for tries := 0; ; tries++ {
+		err := s.store.AddEvent(ctx, &e)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fault.ErrConflict) || tries > 50 {
+			return nil, err
+		}
+		e.Seq++
+	}
+	if e.Kind == EventStatus {
+		if err := s.store.SetIssueStatus(ctx, iss.ID, e.Status, e.Seq); err != nil {
+			return nil, err
+		}
+	}
+	return &e, nil
+}

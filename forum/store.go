@@ -1,0 +1,102 @@
+package forum
+
+import (
+	"context"
+	"time"
+)
+
+// IssueSort orders an issue list.
+type IssueSort string
+
+// Issue list orders.
+const (
+	SortSupport IssueSort = "support" // most supported first
+	SortNewest  IssueSort = "newest"
+	SortActive  IssueSort = "active" // most recently active first
+)
+
+// IssueFilter selects a forum's issues.
+type IssueFilter struct {
+	ForumID  string
+	Statuses []Status // empty: every status
+	Theme    string
+	Query    string // words in the title or text, case-insensitive
+	Sort     IssueSort
+	Offset   int
+	Limit    int
+}
+
+// Store is what the forum service needs from storage. Adapters return
+// fault.ErrNotFound and fault.ErrConflict (a unique key is taken).
+type Store interface {
+	// CreateForum inserts a forum.
+	CreateForum(ctx context.Context, f *Forum) error
+	// UpdateForum replaces a forum's settings. ErrNotFound.
+	UpdateForum(ctx context.Context, f *Forum) error
+	// FindForum returns a forum. ErrNotFound.
+	FindForum(ctx context.Context, id string) (*Forum, error)
+	// ListForums returns every forum, by name.
+	ListForums(ctx context.Context) ([]*Forum, error)
+
+	// AddMember inserts a membership. ErrConflict when already a member.
+	AddMember(ctx context.Context, m *Member) error
+	// UpdateMember replaces a member's display name and role. ErrNotFound.
+	UpdateMember(ctx context.Context, m *Member) error
+	// FindMember returns a membership. ErrNotFound.
+	FindMember(ctx context.Context, forumID, userID string) (*Member, error)
+	// ListMembers returns a forum's members, by display name.
+	ListMembers(ctx context.Context, forumID string) ([]*Member, error)
+	// ListMemberships returns a person's memberships.
+	ListMemberships(ctx context.Context, userID string) ([]*Member, error)
+
+	// CreateIssue inserts an issue.
+	CreateIssue(ctx context.Context, i *Issue) error
+	// FindIssue returns an issue. ErrNotFound.
+	FindIssue(ctx context.Context, id string) (*Issue, error)
+	// SetIssueStatus updates the status cache to the status of event seq,
+	// unless a later event has already set it.
+	SetIssueStatus(ctx context.Context, issueID string, status Status, seq int64) error
+	// ListIssues returns one page of a forum's issues with their counts, and
+	// how many match in all.
+	ListIssues(ctx context.Context, f IssueFilter) ([]*IssueSummary, int, error)
+	// IssueCandidates returns the title and text of a forum's issues that are
+	// not closed, for similarity checks.
+	IssueCandidates(ctx context.Context, forumID string) ([]Candidate, error)
+
+	// AddEvent inserts an event under its (issue, seq) key. ErrConflict when
+	// the seq is taken: the caller retries with the next one.
+	AddEvent(ctx context.Context, e *Event) error
+	// ListEvents returns an issue's history in order.
+	ListEvents(ctx context.Context, issueID string) ([]*Event, error)
+
+	// AddFollowUp inserts a follow-up code record. ErrConflict when the
+	// selector is taken.
+	AddFollowUp(ctx context.Context, f *FollowUp) error
+	// FindFollowUp returns the record for a selector. ErrNotFound.
+	FindFollowUp(ctx context.Context, selector string) (*FollowUp, error)
+
+	// AddSupport inserts a support. ErrConflict when this key already supports.
+	AddSupport(ctx context.Context, s *Support) error
+	// RemoveSupport deletes a support. ErrNotFound.
+	RemoveSupport(ctx context.Context, issueID, key string) error
+	// HasSupport reports whether a key supports an issue.
+	HasSupport(ctx context.Context, issueID, key string) (bool, error)
+	// CountSupports counts an issue's supports.
+	CountSupports(ctx context.Context, issueID string) (int, error)
+
+	// AddComment inserts a comment.
+	AddComment(ctx context.Context, c *Comment) error
+	// ListComments returns an issue's comments, oldest first.
+	ListComments(ctx context.Context, issueID string) ([]*Comment, error)
+
+	// AddIdempotency records a handled form. ErrConflict when the key exists.
+	AddIdempotency(ctx context.Context, i *Idempotency) error
+	// FindIdempotency returns a handled form's record. ErrNotFound.
+	FindIdempotency(ctx context.Context, key string) (*Idempotency, error)
+
+	// AddAttempt, CountAttempts and ClearAttempts are the same per-key
+	// attempt records the account store keeps (follow-up code tries).
+	AddAttempt(ctx context.Context, key string, at time.Time) error
+	CountAttempts(ctx context.Context, key string, since time.Time) (int, error)
+	ClearAttempts(ctx context.Context, key string) error
+}

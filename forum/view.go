@@ -1,0 +1,196 @@
+package forum
+
+import (
+	"context"
+	"errors"
+
+	"chorus/internal/fault"
+)
+
+// IssueView is an issue as one viewer sees it.
+type IssueView struct {
+	Forum       *Forum
+	Issue       *Issue
+	Status      Status   // from the history, the truth
+	Events      []*Event // what this viewer may see of the history
+	Supports    int
+	Supported   bool // this viewer supports it
+	CanSupport  bool
+	Comments    []*Comment
+	Member      *Member // the viewer's membership, if any
+	Facilitator bool    // the viewer may facilitate this forum
+	Next        []Status
+}
+
+// visible reports whether an issue may be seen by the viewer: issues waiting
+// in review are seen only by their author and facilitators.
+func visible(iss *Issue, status Status, v Viewer, facilitator bool) bool {
+	if status != StatusInReview && status != StatusSubmitted {
+		return true
+	}
+	return facilitator || (iss.AuthorID != "" && iss.AuthorID == v.userID())
+}
+
+// Issue returns an issue as the viewer may see it.
+func (s *Service) Issue(ctx context.Context, v Viewer, id string) (*IssueView, error) {
+	iss, err := s.store.FindIssue(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.store.FindForum(ctx, iss.ForumID)
+	if err != nil {
+		return nil, err
+	}
+	fac, err := s.facilitates(ctx, v, f)
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.store.ListEvents(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	status := statusOf(events)
+	if !visible(iss, status, v, fac) {
+		return nil, ErrNotFound
+	}
+	view := &IssueView{Forum: f, Issue: iss, Status: status, Facilitator: fac}
+	for _, e := range events {
+		if !e.Private || fac {
+			view.Events = append(view.Events, e)
+		}
+	}
+	if fac {
+		view.Next = NextStatuses(status)
+	}
+	if view.Member, err = s.Membership(ctx, f.ID, v.Principal); err != nil {
+		return nil, err
+	}
+	if view.Supports, err = s.store.CountSupports(ctx, id); err != nil {
+		return nil, err
+	}
+	if key := supportKey(v, f, view.Member); key != "" {
+		view.CanSupport = !status.Closed()
+		if view.Supported, err = s.store.HasSupport(ctx, id, key); err != nil {
+			return nil, err
+		}
+	}
+	if view.Comments, err = s.store.ListComments(ctx, id); err != nil {
+		return nil, err
+	}
+	return view, nil
+}
+
+// ForumView is a forum's page of issues.
+type ForumView struct {
+	Forum       *Forum
+	Issues      []*IssueSummary
+	Total       int
+	Member      *Member
+	Facilitator bool
+}
+
+// PageSize is how many issues a forum page lists.
+const PageSize = 20
+
+// Issues lists a forum's issues for a viewer. Issues waiting in review are
+// listed only to facilitators.
+func (s *Service) Issues(ctx context.Context, v Viewer, f IssueFilter) (*ForumView, error) {
+	forum, err := s.store.FindForum(ctx, f.ForumID)
+	if err != nil {
+		return nil, err
+	}
+	fac, err := s.facilitates(ctx, v, forum)
+	if err != nil {
+		return nil, err
+	}
+	if len(f.Statuses) == 0 {
+		for _, st := range Statuses {
+			if fac || (st != StatusInReview && st != StatusSubmitted) {
+				f.Statuses = append(f.Statuses, st)
+			}
+		}
+	} else if !fac {
+		var allowed []Status
+		for _, st := range f.Statuses {
+			if st != StatusInReview && st != StatusSubmitted {
+				allowed = append(allowed, st)
+			}
+		}
+		if f.Statuses = allowed; len(allowed) == 0 {
+			return &ForumView{Forum: forum, Facilitator: fac}, nil
+		}
+	}
+	if f.Limit <= 0 || f.Limit > 100 {
+		f.Limit = PageSize
+	}
+	if f.Offset < 0 {
+		f.Offset = 0
+	}
+	switch f.Sort {
+	case SortSupport, SortNewest, SortActive:
+	default:
+		f.Sort = SortNewest
+	}
+	f.Query = clean(f.Query)
+	list, total, err := s.store.ListIssues(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.Membership(ctx, forum.ID, v.Principal)
+	if err != nil {
+		return nil, err
+	}
+	return &ForumView{Forum: forum, Issues: list, Total: total, Member: m, Facilitator: fac}, nil
+}
+
+// supportKey is who a support counts as: the member's account, or a
+// visitor's device where the forum lets visitors support. Empty: may not.
+func supportKey(v Viewer, f *Forum, m *Member) string {
+	if m != nil {
+		return "u:" + m.UserID
+	}
+	if f.VisitorSupport && v.Principal == nil && v.DeviceKey != "" {
+		return "d:" + v.DeviceKey
+	}
+	return ""
+}
+
+// Support records that the viewer is affected too. Supporting twice is not
+// an error: the count is unchanged.
+func (s *Service) Support(ctx context.Context, v Viewer, issueID string) (int, error) {
+	view, err := s.Issue(ctx, v, issueID)
+	if err != nil {
+		return 0, err
+	}
+	key := supportKey(v, view.Forum, view.Member)
+	if key == "" {
+		if view.Forum.VisitorSupport {
+			return 0, ErrSignInRequired
+		}
+		return 0, ErrSupportOff
+	}
+	if view.Status.Closed() {
+		return 0, ErrClosed
+	}
+	err = s.store.AddSupport(ctx, &Support{IssueID: issueID, Key: key, At: s.now()})
+	if err != nil && !errors.Is(err, fault.ErrConflict) {
+		return 0, err
+	}
+	return s.store.CountSupports(ctx, issueID)
+}
+
+// Unsupport withdraws the viewer's support.
+func (s *Service) Unsupport(ctx context.Context, v Viewer, issueID string) (int, error) {
+	view, err := s.Issue(ctx, v, issueID)
+	if err != nil {
+		return 0, err
+	}
+	key := supportKey(v, view.Forum, view.Member)
+	if key == "" {
+		return 0, ErrSupportOff
+	}
+	if err := s.store.RemoveSupport(ctx, issueID, key); err != nil && !errors.Is(err, fault.ErrNotFound) {
+		return 0, err
+	}
+	return s.store.CountSupports(ctx, issueID)
+}

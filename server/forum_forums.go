@@ -1,0 +1,245 @@
+package server
+
+import (
+	"strconv"
+	"strings"
+
+	"chorus/account"
+	"chorus/forum"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// viewer is the forum service's view of who is asking.
+func (s *Server) viewer(c *fiber.Ctx) forum.Viewer {
+	v := forum.Viewer{Principal: principal(c)}
+	if tok := c.Cookies(deviceCookie); tok != "" && v.Principal == nil {
+		v.DeviceKey = deviceKey(tok)
+	}
+	return v
+}
+
+type forumsData struct {
+	Forums      []*forum.Forum
+	Memberships map[string]*forum.Member
+	CanCreate   bool
+}
+
+// handleForums lists every forum.
+func (s *Server) handleForums(c *fiber.Ctx) error {
+	fs, err := s.deps.Forums.Forums(c.UserContext())
+	if err != nil {
+		return err
+	}
+	d := forumsData{Forums: fs, Memberships: map[string]*forum.Member{}, CanCreate: principal(c).AdministersAny()}
+	ms, err := s.deps.Forums.Memberships(c.UserContext(), principal(c))
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		d.Memberships[m.ForumID] = m
+	}
+	return s.render(c, fiber.StatusOK, "forums", s.page(c, "forums.title", d))
+}
+
+// forumFormData is the create/edit forum form.
+type forumFormData struct {
+	Forum         *forum.Forum
+	Organisations []*account.Organisation
+	Languages     []LangLink
+	Settings      forum.ForumSettings
+}
+
+var forumFields = []string{"name", "area", "description", "response_target", "themes", "organisation"}
+
+func settingsFromForm(c *fiber.Ctx) forum.ForumSettings {
+	target, _ := strconv.Atoi(strings.TrimSpace(c.FormValue("response_target")))
+	if strings.TrimSpace(c.FormValue("response_target")) != "" && target == 0 {
+		target = -1 // not a number: let the rules say so
+	}
+	var langs []string
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		if string(k) == "languages" {
+			langs = append(langs, string(v))
+		}
+	})
+	return forum.ForumSettings{
+		OrgID: c.FormValue("organisation"), Name: c.FormValue("name"), Area: c.FormValue("area"), Description: c.FormValue("description"),
+		Languages: langs, PreModerate: c.FormValue("pre_moderate") == "on", AllowAnonymous: c.FormValue("allow_anonymous") == "on",
+		VisitorSupport: c.FormValue("visitor_support") == "on", OpenJoin: c.FormValue("open_join") == "on",
+		ResponseTargetDays: target, SafeguardingLeadID: c.FormValue("safeguarding_lead"), Themes: strings.Split(c.FormValue("themes"), "\n"),
+	}
+}
+
+func (s *Server) forumForm(c *fiber.Ctx, status int, f *forum.Forum, fs forum.ForumSettings, formErr error) error {
+	orgs, err := s.deps.Accounts.Organisations(c.UserContext())
+	if err != nil {
+		return err
+	}
+	d := forumFormData{Forum: f, Settings: fs}
+	for _, o := range orgs {
+		if principal(c).AdministersOrganisation(o.ID) {
+			d.Organisations = append(d.Organisations, o)
+		}
+	}
+	title := "forums.new.title"
+	if f != nil {
+		title = "forums.edit.title"
+	}
+	p := s.page(c, title, d)
+	d.Languages = p.Langs
+	p.Data = d
+	if formErr != nil && !p.withForm(c, forumFields, formErr) {
+		return formErr
+	}
+	return s.render(c, status, "forum_form", p)
+}
+
+func (s *Server) handleForumNew(c *fiber.Ctx) error {
+	return s.forumForm(c, fiber.StatusOK, nil, forum.ForumSettings{AllowAnonymous: true, OpenJoin: true, ResponseTargetDays: 28, Languages: []string{"en"}}, nil)
+}
+
+func (s *Server) handleForumCreate(c *fiber.Ctx) error {
+	fs := settingsFromForm(c)
+	f, err := s.deps.Forums.CreateForum(c.UserContext(), principal(c), fs)
+	if err != nil {
+		return s.forumForm(c, statusOf(err), nil, fs, err)
+	}
+	s.flash(c, "forums.created")
+	return c.Redirect("/forums/"+f.ID, fiber.StatusSeeOther)
+}
+
+func (s *Server) handleForumEdit(c *fiber.Ctx) error {
+	f, err := s.deps.Forums.Forum(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if !principal(c).AdministersOrganisation(f.OrgID) {
+		return errForbidden
+	}
+	fs := forum.ForumSettings{OrgID: f.OrgID, Name: f.Name, Area: f.Area, Description: f.Description, Languages: f.Languages,
+		PreModerate: f.PreModerate, AllowAnonymous: f.AllowAnonymous, VisitorSupport: f.VisitorSupport, OpenJoin: f.OpenJoin,
+		ResponseTargetDays: f.ResponseTargetDays, SafeguardingLeadID: f.SafeguardingLeadID, Themes: f.Themes}
+	return s.forumForm(c, fiber.StatusOK, f, fs, nil)
+}
+
+func (s *Server) handleForumUpdate(c *fiber.Ctx) error {
+	fs := settingsFromForm(c)
+	f, err := s.deps.Forums.UpdateForum(c.UserContext(), principal(c), c.Params("id"), fs)
+	if err != nil {
+		existing, ferr := s.deps.Forums.Forum(c.UserContext(), c.Params("id"))
+		if ferr != nil {
+			return ferr
+		}
+		return s.forumForm(c, statusOf(err), existing, fs, err)
+	}
+	s.flash(c, "forums.updated")
+	return c.Redirect("/forums/"+f.ID, fiber.StatusSeeOther)
+}
+
+// forumPageData is a forum's page: its issues and the controls to list them.
+type forumPageData struct {
+	*forum.ForumView
+	Sort      string
+	Status    string
+	Theme     string
+	Query     string
+	Page      int
+	Pages     int
+	PrevURL   string
+	NextURL   string
+	Statuses  []forum.Status
+	CanAdmin  bool
+	CanRaise  bool
+	CanJoin   bool
+	SignedOut bool
+}
+
+// handleForum shows a forum's issues: sortable, filterable, searchable, paged.
+func (s *Server) handleForum(c *fiber.Ctx) error {
+	pageNo, _ := strconv.Atoi(c.Query("page", "1"))
+	if pageNo < 1 {
+		pageNo = 1
+	}
+	f := forum.IssueFilter{ForumID: c.Params("id"), Sort: forum.IssueSort(c.Query("sort", string(forum.SortSupport))), Theme: c.Query("theme"),
+		Query: c.Query("q"), Offset: (pageNo - 1) * forum.PageSize, Limit: forum.PageSize}
+	if st := c.Query("status"); st != "" {
+		f.Statuses = []forum.Status{forum.Status(st)}
+	}
+	view, err := s.deps.Forums.Issues(c.UserContext(), s.viewer(c), f)
+	if err != nil {
+		return err
+	}
+	d := forumPageData{ForumView: view, Sort: string(f.Sort), Status: c.Query("status"), Theme: f.Theme, Query: c.Query("q"), Page: pageNo,
+		Pages: (view.Total + forum.PageSize - 1) / forum.PageSize, Statuses: forum.Statuses, SignedOut: principal(c) == nil}
+	p := principal(c)
+	d.CanAdmin = p.AdministersOrganisation(view.Forum.OrgID)
+	d.CanRaise = view.Member != nil || view.Forum.AllowAnonymous
+	d.CanJoin = p != nil && view.Member == nil && (view.Forum.OpenJoin || d.CanAdmin)
+	q := c.Queries()
+	if pageNo > 1 {
+		d.PrevURL = pageURL(c.Path(), q, pageNo-1)
+	}
+	if pageNo < d.Pages {
+		d.NextURL = pageURL(c.Path(), q, pageNo+1)
+	}
+	pg := s.page(c, "", d)
+	pg.Title = view.Forum.Name
+	pg.Wide = true
+	return s.render(c, fiber.StatusOK, "forum", pg)
+}
+
+func pageURL(path string, q map[string]string, n int) string {
+	v := make([]string, 0, len(q))
+	for k, val := range q {
+		if k != "page" && val != "" {
+			v = append(v, k+"="+urlQueryEscape(val))
+		}
+	}
+	v = append(v, "page="+strconv.Itoa(n))
+	return path + "?" + strings.Join(v, "&")
+}
+
+// handleJoin makes the signed-in person a member under a display name.
+func (s *Server) handleJoin(c *fiber.Ctx) error {
+	_, err := s.deps.Forums.Join(c.UserContext(), principal(c), c.Params("id"), c.FormValue("display_name"))
+	if err != nil {
+		if statusOf(err) == fiber.StatusBadRequest {
+			s.flash(c, "forum.error.display_name")
+			return c.Redirect("/forums/"+c.Params("id")+"#join", fiber.StatusSeeOther)
+		}
+		return err
+	}
+	s.flash(c, "forum.joined")
+	return c.Redirect("/forums/"+c.Params("id"), fiber.StatusSeeOther)
+}
+
+type membersData struct {
+	Forum    *forum.Forum
+	Members  []*forum.Member
+	CanAdmin bool
+}
+
+// handleMembers lists a forum's members for its facilitators and administrators.
+func (s *Server) handleMembers(c *fiber.Ctx) error {
+	f, err := s.deps.Forums.Forum(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	ms, err := s.deps.Forums.Members(c.UserContext(), s.viewer(c), f.ID)
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "forum.members.title", membersData{Forum: f, Members: ms, CanAdmin: principal(c).AdministersOrganisation(f.OrgID)})
+	return s.render(c, fiber.StatusOK, "forum_members", p)
+}
+
+// handleMemberRole makes a member a facilitator or a member again.
+func (s *Server) handleMemberRole(c *fiber.Ctx) error {
+	err := s.deps.Forums.SetRole(c.UserContext(), principal(c), c.Params("id"), c.Params("user"), forum.Role(c.FormValue("role")))
+	if err != nil {
+		return err
+	}
+	s.flash(c, "forum.members.updated")
+	return c.Redirect("/forums/"+c.Params("id")+"/members", fiber.StatusSeeOther)
+}

@@ -1,0 +1,274 @@
+package server
+
+import (
+	"net/url"
+	"strings"
+
+	"chorus/forum"
+	"chorus/internal/secret"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// deviceCookie identifies a visitor's browser for supports, where a forum lets
+// visitors support. Only its hash is stored.
+const deviceCookie = "chorus_device"
+
+func deviceKey(token string) string { return secret.HashToken("device|" + token) }
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// raiseData is the raise-an-issue form and its checks.
+type raiseData struct {
+	Forum     *forum.Forum
+	Member    *forum.Member
+	Checks    *forum.Checks
+	IdemKey   string
+	Anonymous bool
+	Themes    map[string]bool
+	Checked   bool // the checks were shown: the form now posts
+}
+
+var raiseFields = []string{"title", "body", "anonymous"}
+
+func (s *Server) draftFromForm(c *fiber.Ctx) forum.Draft {
+	var themes []string
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		if string(k) == "themes" {
+			themes = append(themes, string(v))
+		}
+	})
+	return forum.Draft{Title: c.FormValue("title"), Body: c.FormValue("body"), Themes: themes, Anonymous: c.FormValue("anonymous") == "yes",
+		Lang: s.tr(c).Lang.Tag, IdemKey: c.FormValue("idem")}
+}
+
+func (s *Server) raisePage(c *fiber.Ctx, d forum.Draft) (*Page, *raiseData, error) {
+	f, err := s.deps.Forums.Forum(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := s.deps.Forums.Membership(c.UserContext(), f.ID, principal(c))
+	if err != nil {
+		return nil, nil, err
+	}
+	if m == nil && !f.AllowAnonymous {
+		if principal(c) == nil {
+			return nil, nil, errSignIn
+		}
+		return nil, nil, forum.ErrNotMember
+	}
+	rd := &raiseData{Forum: f, Member: m, IdemKey: d.IdemKey, Anonymous: d.Anonymous || m == nil, Themes: map[string]bool{}}
+	if rd.IdemKey == "" {
+		rd.IdemKey = secret.NewToken()
+	}
+	for _, t := range d.Themes {
+		rd.Themes[t] = true
+	}
+	p := s.page(c, "raise.title", rd)
+	p.Form["title"], p.Form["body"] = d.Title, d.Body
+	return p, rd, nil
+}
+
+// handleRaiseForm shows the raise-an-issue form.
+func (s *Server) handleRaiseForm(c *fiber.Ctx) error {
+	p, _, err := s.raisePage(c, forum.Draft{})
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "raise", p)
+}
+
+// handleRaise checks a draft (similar issues, identifying details), removes
+// details on request, or posts it. Nothing typed is ever lost: every answer
+// shows the form again with the text as it was.
+func (s *Server) handleRaise(c *fiber.Ctx) error {
+	d := s.draftFromForm(c)
+	switch c.FormValue("action") {
+	case "redact":
+		d = s.deps.Forums.Redact(d, s.tr(c).M("raise.removed"))
+		fallthrough
+	case "check", "":
+		p, rd, err := s.raisePage(c, d)
+		if err != nil {
+			return err
+		}
+		if rd.Checks, err = s.deps.Forums.CheckDraft(c.UserContext(), rd.Forum.ID, d); err != nil {
+			return err
+		}
+		rd.Checked = true
+		return s.render(c, fiber.StatusOK, "raise", p)
+	}
+	raised, err := s.deps.Forums.RaiseIssue(c.UserContext(), s.viewer(c), c.Params("id"), d)
+	if err != nil {
+		p, rd, perr := s.raisePage(c, d)
+		if perr != nil {
+			return perr
+		}
+		rd.Checked = true
+		if p.withForm(c, raiseFields, err) {
+			return s.render(c, statusOf(err), "raise", p)
+		}
+		return err
+	}
+	if raised.Code != "" {
+		p := s.page(c, "followup.code.title", codeData{Code: forum.FormatCode(raised.Code), Issue: raised.Issue})
+		return s.render(c, fiber.StatusOK, "followup_code", p)
+	}
+	s.flash(c, "raise.done")
+	return c.Redirect("/issues/"+raised.Issue.ID, fiber.StatusSeeOther)
+}
+
+// codeData is the page that shows a follow-up code once.
+type codeData struct {
+	Code  string
+	Issue *forum.Issue
+}
+
+// issueData is an issue's page.
+type issueData struct {
+	*forum.IssueView
+	IdemKey string
+}
+
+// handleIssue shows an issue: its text, status timeline, supports, comments.
+func (s *Server) handleIssue(c *fiber.Ctx) error {
+	view, err := s.deps.Forums.Issue(c.UserContext(), s.viewer(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "", issueData{IssueView: view, IdemKey: secret.NewToken()})
+	p.Title = view.Issue.Title
+	return s.render(c, fiber.StatusOK, "issue", p)
+}
+
+func (s *Server) backToIssue(c *fiber.Ctx, msgID, anchor string) error {
+	if msgID != "" {
+		s.flash(c, msgID)
+	}
+	return c.Redirect("/issues/"+c.Params("id")+anchor, fiber.StatusSeeOther)
+}
+
+// handleSupport records "this affects us too".
+func (s *Server) handleSupport(c *fiber.Ctx) error {
+	v := s.viewer(c)
+	if v.Principal == nil && v.DeviceKey == "" {
+		tok := secret.NewToken()
+		s.setCookie(c, deviceCookie, tok, 365*24*3600)
+		v.DeviceKey = deviceKey(tok)
+	}
+	if _, err := s.deps.Forums.Support(c.UserContext(), v, c.Params("id")); err != nil {
+		return err
+	}
+	return s.backToIssue(c, "issue.supported", "#support")
+}
+
+func (s *Server) handleUnsupport(c *fiber.Ctx) error {
+	if _, err := s.deps.Forums.Unsupport(c.UserContext(), s.viewer(c), c.Params("id")); err != nil {
+		return err
+	}
+	return s.backToIssue(c, "issue.unsupported", "#support")
+}
+
+// issueFormError shows the issue page again with the form's text and error.
+func (s *Server) issueFormError(c *fiber.Ctx, fields []string, formErr error) error {
+	view, err := s.deps.Forums.Issue(c.UserContext(), s.viewer(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	p := s.page(c, "", issueData{IssueView: view, IdemKey: c.FormValue("idem", secret.NewToken())})
+	p.Title = view.Issue.Title
+	if !p.withForm(c, fields, formErr) {
+		return formErr
+	}
+	return s.render(c, statusOf(formErr), "issue", p)
+}
+
+func (s *Server) handleComment(c *fiber.Ctx) error {
+	if _, err := s.deps.Forums.AddComment(c.UserContext(), s.viewer(c), c.Params("id"), c.FormValue("body"), c.FormValue("idem")); err != nil {
+		return s.issueFormError(c, []string{"body"}, err)
+	}
+	return s.backToIssue(c, "issue.commented", "#comments")
+}
+
+func (s *Server) handleStatus(c *fiber.Ctx) error {
+	err := s.deps.Forums.ChangeStatus(c.UserContext(), s.viewer(c), c.Params("id"), forum.Status(c.FormValue("status")), c.FormValue("note"))
+	if err != nil {
+		return s.issueFormError(c, []string{"note", "status"}, err)
+	}
+	return s.backToIssue(c, "issue.status_changed", "#timeline")
+}
+
+func (s *Server) handleRespond(c *fiber.Ctx) error {
+	if err := s.deps.Forums.Respond(c.UserContext(), s.viewer(c), c.Params("id"), c.FormValue("note")); err != nil {
+		return s.issueFormError(c, []string{"note"}, err)
+	}
+	return s.backToIssue(c, "issue.responded", "#timeline")
+}
+
+func (s *Server) handleAsk(c *fiber.Ctx) error {
+	if err := s.deps.Forums.Ask(c.UserContext(), s.viewer(c), c.Params("id"), c.FormValue("question")); err != nil {
+		return s.issueFormError(c, []string{"question"}, err)
+	}
+	return s.backToIssue(c, "issue.asked", "#timeline")
+}
+
+// followUpData is the submitter's follow-up page.
+type followUpData struct {
+	*forum.FollowUpView
+	Formatted string
+}
+
+// handleFollowUpForm asks for a follow-up code. A direct link may carry the
+// code in the fragment (never the query), which the page's script copies
+// into the form.
+func (s *Server) handleFollowUpForm(c *fiber.Ctx) error {
+	return s.render(c, fiber.StatusOK, "followup_form", s.page(c, "followup.title", nil))
+}
+
+func (s *Server) followUpFormError(c *fiber.Ctx, err error) error {
+	p := s.page(c, "followup.title", nil)
+	if !p.withForm(c, []string{"code"}, err) {
+		return err
+	}
+	return s.render(c, statusOf(err), "followup_form", p)
+}
+
+// handleFollowUp shows the thread for a code typed into the form.
+func (s *Server) handleFollowUp(c *fiber.Ctx) error {
+	view, err := s.deps.Forums.OpenFollowUp(c.UserContext(), c.FormValue("code"))
+	if err != nil {
+		return s.followUpFormError(c, err)
+	}
+	return s.render(c, fiber.StatusOK, "followup", s.page(c, "followup.title", followUpData{FollowUpView: view, Formatted: forum.FormatCode(view.Code)}))
+}
+
+// handleFollowUpDetail adds detail, or an answer to a facilitator's question.
+func (s *Server) handleFollowUpDetail(c *fiber.Ctx) error {
+	view, err := s.deps.Forums.AddDetail(c.UserContext(), c.FormValue("code"), c.FormValue("text"), c.FormValue("answer") == "yes")
+	if err != nil {
+		open, oerr := s.deps.Forums.OpenFollowUp(c.UserContext(), c.FormValue("code"))
+		if oerr != nil {
+			return s.followUpFormError(c, oerr)
+		}
+		p := s.page(c, "followup.title", followUpData{FollowUpView: open, Formatted: forum.FormatCode(open.Code)})
+		if !p.withForm(c, []string{"text"}, err) {
+			return err
+		}
+		return s.render(c, statusOf(err), "followup", p)
+	}
+	p := s.page(c, "followup.title", followUpData{FollowUpView: view, Formatted: forum.FormatCode(view.Code)})
+	p.Flash = p.T.M("followup.added")
+	return s.render(c, fiber.StatusOK, "followup", p)
+}
+
+// handleCodeDownload returns the code shown once as a small text file.
+func (s *Server) handleCodeDownload(c *fiber.Ctx) error {
+	code := forum.NormalizeCode(c.FormValue("code"))
+	if len(code) != forum.CodeLen || strings.Contains(code, "?") {
+		return fiber.ErrBadRequest
+	}
+	t := s.tr(c)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="chorus-follow-up-code.txt"`)
+	c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
+	return c.SendString(t.M("followup.file", "Code", forum.FormatCode(code), "URL", s.absURL(c, "/follow-up")) + "\n")
+}

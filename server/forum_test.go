@@ -1,0 +1,374 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"chorus/account"
+	"chorus/forum"
+	"chorus/internal/secret"
+)
+
+// forumEnv is a running Chorus with an organisation, a forum, a facilitator
+// and a member, each with a browser of their own.
+type forumEnv struct {
+	*env
+	Forum       *forum.Forum
+	Facilitator *client
+	Member      *client
+	MemberUser  *account.User
+}
+
+func newForumEnv(t *testing.T, store string, settings forum.ForumSettings) *forumEnv {
+	t.Helper()
+	e := newEnvOn(t, store)
+	e.setupAdmin()
+	ctx := context.Background()
+	by := principalFor(t, e, "ada@example.org")
+	org, err := e.Accounts.CreateOrganisation(ctx, by, "Leicester, Leicestershire and Rutland")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings.OrgID = org.ID
+	if settings.Name == "" {
+		settings.Name = "Leicester Parent Carer Forum"
+	}
+	settings.OpenJoin = true
+	f, err := e.Forums.CreateForum(ctx, by, settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fe := &forumEnv{env: e, Forum: f}
+	user := func(email string) *account.User {
+		u := &account.User{ID: secret.NewID(), Email: email, Name: email, PasswordHash: secret.HashPassword("password " + email), CreatedAt: time.Now()}
+		if err := e.Store.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	fac := user("fiona@example.org")
+	fe.MemberUser = user("amina@example.org")
+	fe.Facilitator, fe.Member = e.client(), e.client()
+	fe.Facilitator.signIn("fiona@example.org", "password fiona@example.org")
+	fe.Member.signIn("amina@example.org", "password amina@example.org")
+	for _, j := range []struct {
+		c    *client
+		name string
+	}{{fe.Facilitator, "Fiona (facilitator)"}, {fe.Member, "Amina"}} {
+		j.c.get("/forums/" + f.ID)
+		wantStatus(t, j.c.post("/forums/"+f.ID+"/join", url.Values{"csrf": {j.c.csrf("/forums/" + f.ID)}, "display_name": {j.name}}), 303)
+	}
+	if err := e.Forums.SetRole(ctx, by, f.ID, fac.ID, forum.RoleFacilitator); err != nil {
+		t.Fatal(err)
+	}
+	return fe
+}
+
+var codeRe = regexp.MustCompile(`id="followup-code"[^>]*>([A-Z ]+)<`)
+
+// raise posts an issue through the form as c, checking first as the form does.
+func (fe *forumEnv) raise(c *client, form url.Values) response {
+	fe.t.Helper()
+	path := "/forums/" + fe.Forum.ID + "/raise"
+	r := c.get(path)
+	wantStatus(fe.t, r, 200)
+	idem := regexp.MustCompile(`name="idem" value="([^"]+)"`).FindStringSubmatch(r.Body)[1]
+	if form.Get("idem") == "" {
+		form.Set("idem", idem)
+	}
+	form.Set("csrf", c.csrf(path))
+	form.Set("action", "check")
+	wantStatus(fe.t, c.post(path, form), 200)
+	form.Set("action", "post")
+	return c.post(path, form)
+}
+
+func TestAnonymousIssueJourney(t *testing.T) { onEachStore(t, testAnonymousIssueJourney) }
+
+func testAnonymousIssueJourney(t *testing.T, store string) {
+	fe := newForumEnv(t, store, forum.ForumSettings{AllowAnonymous: true})
+	visitor := fe.client()
+	r := fe.raise(visitor, url.Values{"title": {"نگہداشت کے لیے لمبا انتظار"}, "body": {"We waited **eight months** for a keyworker."}, "anonymous": {"yes"}})
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, "Keep this follow-up code", "cannot be recovered", `action="/follow-up/download"`)
+	m := codeRe.FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("no code shown:\n%s", r.Body)
+	}
+	code := m[1]
+	if n := len(strings.ReplaceAll(code, " ", "")); n != forum.CodeLen {
+		t.Fatalf("code %q has %d letters", code, n)
+	}
+
+	// The issue is public, anonymous, open.
+	list := fe.Member.get("/forums/" + fe.Forum.ID)
+	wantContains(t, list.Body, "نگہداشت کے لیے لمبا انتظار", "Raised anonymously")
+	issueID := regexp.MustCompile(`href="/issues/([a-z2-7]+)"`).FindStringSubmatch(list.Body)[1]
+
+	// Later, with only the code (typed in lower case with dashes), the
+	// submitter sees the status timeline.
+	later := fe.client()
+	later.get("/follow-up")
+	r = later.post("/follow-up", url.Values{"code": {strings.ToLower(strings.ReplaceAll(code, " ", "-"))}})
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, "Your issue", "Status: Open", "eight months")
+
+	// A facilitator asks privately; the question is on the follow-up page only.
+	fe.Facilitator.get("/issues/" + issueID)
+	wantStatus(t, fe.Facilitator.post("/issues/"+issueID+"/ask", url.Values{"question": {"Which area do you live in?"}}), 303)
+	if strings.Contains(fe.Member.get("/issues/"+issueID).Body, "Which area") {
+		t.Fatal("a private question is visible to members")
+	}
+	r = later.post("/follow-up", url.Values{"code": {code}})
+	wantContains(t, r.Body, "Which area do you live in?")
+	r = later.post("/follow-up/detail", url.Values{"code": {code}, "text": {"Leicester city"}, "answer": {"yes"}})
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, "Leicester city", "added to your issue")
+	wantContains(t, fe.Facilitator.get("/issues/"+issueID).Body, "Leicester city")
+
+	// Resolving needs a response first; then the submitter reads it.
+	fe.Facilitator.get("/issues/" + issueID)
+	r = fe.Facilitator.post("/issues/"+issueID+"/status", url.Values{"status": {"resolved"}, "note": {"done"}})
+	wantStatus(t, r, 400)
+	wantContains(t, r.Body, "Write a response the family can read")
+	wantStatus(t, fe.Facilitator.post("/issues/"+issueID+"/respond", url.Values{"note": {"The keyworker service has agreed to **call within 2 weeks**."}}), 303)
+	wantStatus(t, fe.Facilitator.post("/issues/"+issueID+"/status", url.Values{"status": {"resolved"}, "note": {"Agreed by the service"}}), 303)
+	r = later.post("/follow-up", url.Values{"code": {code}})
+	wantContains(t, r.Body, "Status: Resolved", "<strong>call within 2 weeks</strong>")
+
+	t.Run("ErrWrongCode", func(t *testing.T) {
+		c := fe.client()
+		c.get("/follow-up")
+		r := c.post("/follow-up", url.Values{"code": {"AAAA AAAA AAAA AAAA AAAA AAAA AAAA"}})
+		if !strings.Contains(r.Body, `value="AAAA`) {
+			t.Fatalf("the typed code was lost:\n%s", r.Body)
+		}
+		wantStatus(t, r, 400)
+		wantContains(t, r.Body, "That follow-up code is not right", `value="AAAA AAAA AAAA AAAA AAAA AAAA AAAA"`)
+		wantStatus(t, c.post("/follow-up", url.Values{"code": {"<script>x</script>"}}), 400)
+	})
+	t.Run("Download", func(t *testing.T) {
+		later.post("/follow-up", url.Values{"code": {code}})
+		r := later.post("/follow-up/download", url.Values{"code": {code}})
+		wantStatus(t, r, 200)
+		if !strings.Contains(r.Header.Get("Content-Disposition"), "attachment") || !strings.Contains(r.Body, code) {
+			t.Fatalf("download: %q %q", r.Header.Get("Content-Disposition"), r.Body)
+		}
+	})
+}
+
+// TestAnonymousStoresNothingIdentifying submits as a signed-in member who
+// chooses anonymity, with a distinctive user agent, then searches the whole
+// data directory and the logs for the user agent, the IP, the session and
+// the account: nothing.
+func TestAnonymousStoresNothingIdentifying(t *testing.T) {
+	fe := newForumEnv(t, "sqlite", forum.ForumSettings{AllowAnonymous: true})
+	const agent = "DistinctiveAgent/7.7 (anonymity-test)"
+	c := fe.Member
+	path := "/forums/" + fe.Forum.ID + "/raise"
+	c.get(path)
+	req := newRequest(t, "POST", fe.URL+path)
+	form := url.Values{"csrf": {c.csrf(path)}, "title": {"Anonymous from a member"}, "body": {"Text"}, "anonymous": {"yes"}, "action": {"post"}, "idem": {"idem-anon-1"}}
+	req.Body = nopCloser(form.Encode())
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("User-Agent", agent)
+	r := c.do(req)
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, "Keep this follow-up code")
+
+	ctx := context.Background()
+	sessionToken := ""
+	for _, ck := range c.http.Jar.Cookies(mustURL(t, fe.URL)) {
+		if ck.Name == "chorus_session" {
+			sessionToken = ck.Value
+		}
+	}
+	if sessionToken == "" {
+		t.Fatal("member has no session cookie")
+	}
+	// Close the store so every byte is in the files, then read them all.
+	dir := storeDir(t, fe.env)
+	fe.Close()
+	var all []byte
+	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			b, _ := os.ReadFile(p)
+			all = append(all, b...)
+		}
+		return nil
+	})
+	all = append(all, []byte(fe.Logs.String())...)
+	for _, secretText := range []string{agent, "127.0.0.1", sessionToken, "idem-anon-1"} {
+		if bytes.Contains(all, []byte(secretText)) {
+			t.Errorf("the data directory or logs hold %q", secretText)
+		}
+	}
+	// The anonymous records carry no account and only the day.
+	_ = ctx
+}
+
+func TestIdempotentSubmission(t *testing.T) { onEachStore(t, testIdempotentSubmission) }
+
+func testIdempotentSubmission(t *testing.T, store string) {
+	fe := newForumEnv(t, store, forum.ForumSettings{AllowAnonymous: true})
+	c := fe.client()
+	path := "/forums/" + fe.Forum.ID + "/raise"
+	c.get(path)
+	form := url.Values{"csrf": {c.csrf(path)}, "title": {"Sent ten times"}, "body": {"A flaky connection"}, "anonymous": {"yes"}, "action": {"post"}, "idem": {"same-key-for-all"}}
+	const n = 10
+	var wg sync.WaitGroup
+	codes := make([]string, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := c.postRaw(path, form.Encode(), fe.URL)
+			if m := codeRe.FindStringSubmatch(r.Body); m != nil {
+				codes[i] = m[1]
+			} else {
+				t.Errorf("attempt %d: status %d", i, r.Status)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, code := range codes[1:] {
+		if code != codes[0] {
+			t.Fatalf("retries showed different codes: %v", codes)
+		}
+	}
+	view, err := fe.Forums.Issues(context.Background(), forum.Viewer{}, forum.IssueFilter{ForumID: fe.Forum.ID, Query: "Sent ten times"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if view.Total != 1 {
+		t.Fatalf("%d issues from 10 identical submissions; want 1", view.Total)
+	}
+}
+
+func TestSupportAndComment(t *testing.T) { onEachStore(t, testSupportAndComment) }
+
+func testSupportAndComment(t *testing.T, store string) {
+	fe := newForumEnv(t, store, forum.ForumSettings{AllowAnonymous: true})
+	r := fe.raise(fe.Member, url.Values{"title": {"School transport is late"}, "body": {"The bus is late every day."}, "anonymous": {"no"}})
+	wantStatus(t, r, 303)
+	issuePath := r.Location
+	r = fe.Member.get(issuePath)
+	wantContains(t, r.Body, "Raised by Amina", "0 families affected", "Your issue is posted")
+
+	// Another member finds it as similar before posting, and supports instead.
+	m := fe.Facilitator
+	path := "/forums/" + fe.Forum.ID + "/raise"
+	m.get(path)
+	r = m.post(path, url.Values{"title": {"Late school bus"}, "body": {"Our school transport bus is late."}, "action": {"check"}})
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, "Others have raised something similar", "School transport is late")
+	wantStatus(t, m.post(issuePath+"/support", url.Values{"csrf": {m.csrf(path)}}), 303)
+	wantStatus(t, m.post(issuePath+"/support", url.Values{"csrf": {m.csrf(path)}}), 303) // twice: still one
+	r = m.get(issuePath)
+	wantContains(t, r.Body, "1 family affected", "Take back my support")
+
+	// Comments: kept, escaped, Markdown rendered.
+	r = m.post(issuePath+"/comments", url.Values{"body": {"Same for us. <script>alert(1)</script> **every** day"}, "idem": {"c1"}})
+	wantStatus(t, r, 303)
+	wantStatus(t, m.post(issuePath+"/comments", url.Values{"csrf": {m.csrf(issuePath)}, "body": {"Same for us. <script>alert(1)</script> **every** day"}, "idem": {"c1"}}), 303)
+	r = m.get(issuePath)
+	wantContains(t, r.Body, "1 comment", "<strong>every</strong>")
+	if strings.Contains(r.Body, "<script>alert(1)") {
+		t.Fatal("script in a comment reached the page")
+	}
+	r = m.post(issuePath+"/comments", url.Values{"body": {"   "}})
+	wantStatus(t, r, 400)
+	wantContains(t, r.Body, "Write your comment first")
+
+	wantStatus(t, m.post(issuePath+"/unsupport", url.Values{"csrf": {m.csrf(issuePath)}}), 303)
+	wantContains(t, m.get(issuePath).Body, "0 families affected")
+}
+
+func TestRaiseBadInput(t *testing.T) {
+	fe := newForumEnv(t, "sqlite", forum.ForumSettings{AllowAnonymous: true, Themes: []string{"Referrals"}})
+	c := fe.Member
+	path := "/forums/" + fe.Forum.ID + "/raise"
+	c.get(path)
+	for _, tc := range []struct {
+		name, title, body, want string
+	}{
+		{"ErrEmptyTitle", "", "text", "Give your issue a short title"},
+		{"ErrLongTitle", strings.Repeat("t", 200), "text", "160 characters or fewer"},
+		{"ErrEmptyBody", "Title", "  ", "Tell us about the issue"},
+		{"ErrLongBody", "Title", strings.Repeat("b", 10001), "10,000 characters or fewer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := c.post(path, url.Values{"title": {tc.title}, "body": {tc.body}, "anonymous": {"no"}, "action": {"post"}})
+			wantStatus(t, r, 400)
+			wantContains(t, r.Body, tc.want)
+			if tc.title != "" && !strings.Contains(r.Body, `value="`+tc.title+`"`) {
+				t.Fatal("the typed title was lost")
+			}
+		})
+	}
+	t.Run("HTMLAndRTLKept", func(t *testing.T) {
+		title := `<img src=x onerror=alert(1)> میرا 😀`
+		r := c.post(path, url.Values{"title": {title}, "body": {""}, "anonymous": {"no"}, "action": {"post"}})
+		wantStatus(t, r, 400)
+		wantContains(t, r.Body, `value="&lt;img src=x onerror=alert(1)&gt; میرا 😀"`)
+	})
+	t.Run("IdentifyingDetailsOffered", func(t *testing.T) {
+		body := "My son Jayden has waited since March. Call 07700 900123."
+		r := c.post(path, url.Values{"title": {"Waiting"}, "body": {body}, "action": {"check"}})
+		wantStatus(t, r, 200)
+		wantContains(t, r.Body, "Check for personal details", "Phone number", "07700 900123", `value="redact"`)
+		r = c.post(path, url.Values{"title": {"Waiting"}, "body": {body}, "action": {"redact"}})
+		wantStatus(t, r, 200)
+		if strings.Contains(r.Body, "07700 900123</textarea>") || !strings.Contains(r.Body, "[removed]") {
+			t.Fatalf("details not removed:\n%s", r.Body)
+		}
+	})
+	t.Run("ErrUnknownForum", func(t *testing.T) {
+		wantStatus(t, c.get("/forums/nope/raise"), 404)
+		wantStatus(t, c.get("/issues/nope"), 404)
+	})
+}
+
+func TestPreModeratedIssueWaits(t *testing.T) {
+	fe := newForumEnv(t, "sqlite", forum.ForumSettings{AllowAnonymous: true, PreModerate: true})
+	r := fe.raise(fe.Member, url.Values{"title": {"Needs approval"}, "body": {"Text"}, "anonymous": {"no"}})
+	wantStatus(t, r, 303)
+	issuePath := r.Location
+	wantContains(t, fe.Member.get(issuePath).Body, "Waiting for a facilitator")
+	wantStatus(t, fe.client().get(issuePath), 404)
+	if strings.Contains(fe.client().get("/forums/"+fe.Forum.ID).Body, "Needs approval") {
+		t.Fatal("an issue in review is listed to visitors")
+	}
+	fe.Facilitator.get(issuePath)
+	wantStatus(t, fe.Facilitator.post(issuePath+"/status", url.Values{"status": {"open"}}), 303)
+	wantStatus(t, fe.client().get(issuePath), 200)
+}
+
+func TestForumListing(t *testing.T) {
+	fe := newForumEnv(t, "sqlite", forum.ForumSettings{AllowAnonymous: true})
+	for i, title := range []string{"Referral delays", "Respite care", "Transport to school"} {
+		r := fe.raise(fe.Member, url.Values{"title": {title}, "body": {"Body " + title}, "anonymous": {[]string{"no", "yes", "no"}[i]}})
+		if r.Status != 303 && r.Status != 200 {
+			t.Fatalf("raise %q: %d", title, r.Status)
+		}
+	}
+	c := fe.client()
+	r := c.get("/forums/" + fe.Forum.ID + "?q=REFERRAL&sort=newest")
+	wantContains(t, r.Body, "Referral delays", "1 issue")
+	if strings.Contains(r.Body, "Respite care") {
+		t.Fatal("search did not filter")
+	}
+	r = c.get("/forums/" + fe.Forum.ID + "?status=resolved")
+	wantContains(t, r.Body, "0 issues")
+	r = c.get("/forums/" + fe.Forum.ID + "?sort=nonsense&page=-3&status=<script>")
+	wantStatus(t, r, 200)
+	wantStatus(t, c.get("/forums"), 200)
+}

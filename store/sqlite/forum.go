@@ -1,0 +1,387 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"chorus/forum"
+)
+
+var _ forum.Store = (*DB)(nil)
+
+func toJSON(list []string) string {
+	if len(list) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(list) // a []string always marshals
+	return string(b)
+}
+
+func fromJSON(s string) ([]string, error) {
+	var out []string
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+const forumColumns = `id, org_id, name, area, description, languages, pre_moderate, allow_anonymous, visitor_support,
+	open_join, response_target_days, safeguarding_lead_id, themes, created_at`
+
+func scanForum(row interface{ Scan(...any) error }) (*forum.Forum, error) {
+	var f forum.Forum
+	var langs, themes string
+	var created int64
+	if err := row.Scan(&f.ID, &f.OrgID, &f.Name, &f.Area, &f.Description, &langs, &f.PreModerate, &f.AllowAnonymous,
+		&f.VisitorSupport, &f.OpenJoin, &f.ResponseTargetDays, &f.SafeguardingLeadID, &themes, &created); err != nil {
+		return nil, translate(err)
+	}
+	var err error
+	if f.Languages, err = fromJSON(langs); err != nil {
+		return nil, err
+	}
+	if f.Themes, err = fromJSON(themes); err != nil {
+		return nil, err
+	}
+	f.CreatedAt = fromMS(created)
+	return &f, nil
+}
+
+// CreateForum inserts a forum.
+func (d *DB) CreateForum(ctx context.Context, f *forum.Forum) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO forums (`+forumColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		f.ID, f.OrgID, f.Name, f.Area, f.Description, toJSON(f.Languages), f.PreModerate, f.AllowAnonymous, f.VisitorSupport,
+		f.OpenJoin, f.ResponseTargetDays, f.SafeguardingLeadID, toJSON(f.Themes), ms(f.CreatedAt))
+	return translate(err)
+}
+
+// UpdateForum replaces a forum's settings.
+func (d *DB) UpdateForum(ctx context.Context, f *forum.Forum) error {
+	return d.execOne(ctx, `UPDATE forums SET org_id = ?, name = ?, area = ?, description = ?, languages = ?, pre_moderate = ?,
+		allow_anonymous = ?, visitor_support = ?, open_join = ?, response_target_days = ?, safeguarding_lead_id = ?, themes = ? WHERE id = ?`,
+		f.OrgID, f.Name, f.Area, f.Description, toJSON(f.Languages), f.PreModerate, f.AllowAnonymous, f.VisitorSupport,
+		f.OpenJoin, f.ResponseTargetDays, f.SafeguardingLeadID, toJSON(f.Themes), f.ID)
+}
+
+// FindForum returns a forum.
+func (d *DB) FindForum(ctx context.Context, id string) (*forum.Forum, error) {
+	return scanForum(d.db.QueryRowContext(ctx, `SELECT `+forumColumns+` FROM forums WHERE id = ?`, id))
+}
+
+// ListForums returns every forum by name.
+func (d *DB) ListForums(ctx context.Context) ([]*forum.Forum, error) {
+	return queryAll(ctx, d, scanForum, `SELECT `+forumColumns+` FROM forums ORDER BY name, id`)
+}
+
+// queryAll runs a query and scans every row.
+func queryAll[T any](ctx context.Context, d *DB, scan func(interface{ Scan(...any) error }) (*T, error), query string, args ...any) ([]*T, error) {
+	rows, err := d.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []*T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, translate(rows.Err())
+}
+
+func scanMember(row interface{ Scan(...any) error }) (*forum.Member, error) {
+	var m forum.Member
+	var joined int64
+	if err := row.Scan(&m.ForumID, &m.UserID, &m.DisplayName, &m.Role, &joined); err != nil {
+		return nil, translate(err)
+	}
+	m.JoinedAt = fromMS(joined)
+	return &m, nil
+}
+
+const memberColumns = `forum_id, user_id, display_name, role, joined_at`
+
+// AddMember inserts a membership.
+func (d *DB) AddMember(ctx context.Context, m *forum.Member) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO members (`+memberColumns+`) VALUES (?, ?, ?, ?, ?)`,
+		m.ForumID, m.UserID, m.DisplayName, m.Role, ms(m.JoinedAt))
+	return translate(err)
+}
+
+// UpdateMember replaces a member's display name and role.
+func (d *DB) UpdateMember(ctx context.Context, m *forum.Member) error {
+	return d.execOne(ctx, `UPDATE members SET display_name = ?, role = ? WHERE forum_id = ? AND user_id = ?`,
+		m.DisplayName, m.Role, m.ForumID, m.UserID)
+}
+
+// FindMember returns a membership.
+func (d *DB) FindMember(ctx context.Context, forumID, userID string) (*forum.Member, error) {
+	return scanMember(d.db.QueryRowContext(ctx, `SELECT `+memberColumns+` FROM members WHERE forum_id = ? AND user_id = ?`, forumID, userID))
+}
+
+// ListMembers returns a forum's members by display name.
+func (d *DB) ListMembers(ctx context.Context, forumID string) ([]*forum.Member, error) {
+	return queryAll(ctx, d, scanMember, `SELECT `+memberColumns+` FROM members WHERE forum_id = ? ORDER BY display_name, user_id`, forumID)
+}
+
+// ListMemberships returns a person's memberships.
+func (d *DB) ListMemberships(ctx context.Context, userID string) ([]*forum.Member, error) {
+	return queryAll(ctx, d, scanMember, `SELECT `+memberColumns+` FROM members WHERE user_id = ? ORDER BY forum_id`, userID)
+}
+
+const issueColumns = `id, forum_id, title, body, lang, author_id, author_name, anonymous, themes, created_at, status`
+
+func scanIssue(row interface{ Scan(...any) error }) (*forum.Issue, error) {
+	var i forum.Issue
+	var themes string
+	var created int64
+	if err := row.Scan(&i.ID, &i.ForumID, &i.Title, &i.Body, &i.Lang, &i.AuthorID, &i.AuthorName, &i.Anonymous, &themes, &created, &i.Status); err != nil {
+		return nil, translate(err)
+	}
+	var err error
+	if i.Themes, err = fromJSON(themes); err != nil {
+		return nil, err
+	}
+	i.CreatedAt = fromMS(created)
+	return &i, nil
+}
+
+// CreateIssue inserts an issue.
+func (d *DB) CreateIssue(ctx context.Context, i *forum.Issue) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO issues (`+issueColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		i.ID, i.ForumID, i.Title, i.Body, i.Lang, i.AuthorID, i.AuthorName, i.Anonymous, toJSON(i.Themes), ms(i.CreatedAt), i.Status)
+	return translate(err)
+}
+
+// FindIssue returns an issue.
+func (d *DB) FindIssue(ctx context.Context, id string) (*forum.Issue, error) {
+	return scanIssue(d.db.QueryRowContext(ctx, `SELECT `+issueColumns+` FROM issues WHERE id = ?`, id))
+}
+
+// SetIssueStatus updates the status cache unless a later event set it.
+func (d *DB) SetIssueStatus(ctx context.Context, issueID string, status forum.Status, seq int64) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE issues SET status = ?, status_seq = ? WHERE id = ? AND status_seq < ?`, status, seq, issueID, seq)
+	if err != nil {
+		return translate(err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	var one int
+	return translate(d.db.QueryRowContext(ctx, `SELECT 1 FROM issues WHERE id = ?`, issueID).Scan(&one))
+}
+
+// ListIssues returns a page of a forum's issues with their counts.
+func (d *DB) ListIssues(ctx context.Context, f forum.IssueFilter) ([]*forum.IssueSummary, int, error) {
+	where := []string{"i.forum_id = ?"}
+	args := []any{f.ForumID}
+	if len(f.Statuses) > 0 {
+		where = append(where, "i.status IN (?"+strings.Repeat(", ?", len(f.Statuses)-1)+")")
+		for _, s := range f.Statuses {
+			args = append(args, s)
+		}
+	}
+	if f.Theme != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM json_each(i.themes) WHERE value = ?)")
+		args = append(args, f.Theme)
+	}
+	q := `SELECT ` + prefixed("i.", issueColumns) + `,
+		(SELECT COUNT(*) FROM supports s WHERE s.issue_id = i.id),
+		(SELECT COUNT(*) FROM comments c WHERE c.issue_id = i.id),
+		MAX(i.created_at,
+			COALESCE((SELECT MAX(created_at) FROM comments c WHERE c.issue_id = i.id), 0),
+			COALESCE((SELECT MAX(at) FROM events e WHERE e.issue_id = i.id), 0))
+		FROM issues i WHERE ` + strings.Join(where, " AND ")
+	rows, err := d.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, 0, translate(err)
+	}
+	defer rows.Close()
+	var all []*forum.IssueSummary
+	for rows.Next() {
+		var sum forum.IssueSummary
+		var themes string
+		var created, active int64
+		if err := rows.Scan(&sum.ID, &sum.ForumID, &sum.Title, &sum.Body, &sum.Lang, &sum.AuthorID, &sum.AuthorName, &sum.Anonymous,
+			&themes, &created, &sum.Status, &sum.Supports, &sum.Comments, &active); err != nil {
+			return nil, 0, translate(err)
+		}
+		if sum.Themes, err = fromJSON(themes); err != nil {
+			return nil, 0, err
+		}
+		sum.CreatedAt, sum.LastActivity = fromMS(created), fromMS(active)
+		if forum.MatchesQuery(sum.Title, sum.Body, f.Query) { // in Go: Unicode case folding, same on every store
+			all = append(all, &sum)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, translate(err)
+	}
+	sortIssues(all, f.Sort)
+	return page(all, f.Offset, f.Limit), len(all), nil
+}
+
+func prefixed(prefix, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// sortIssues orders a list as the filter asks; ties fall to the newest, then ID.
+func sortIssues(list []*forum.IssueSummary, by forum.IssueSort) {
+	sort.SliceStable(list, func(a, b int) bool {
+		x, y := list[a], list[b]
+		switch by {
+		case forum.SortSupport:
+			if x.Supports != y.Supports {
+				return x.Supports > y.Supports
+			}
+		case forum.SortActive:
+			if !x.LastActivity.Equal(y.LastActivity) {
+				return x.LastActivity.After(y.LastActivity)
+			}
+		}
+		if !x.CreatedAt.Equal(y.CreatedAt) {
+			return x.CreatedAt.After(y.CreatedAt)
+		}
+		return x.ID < y.ID
+	})
+}
+
+func page[T any](all []T, offset, limit int) []T {
+	if limit <= 0 {
+		limit = 20
+	}
+	if offset >= len(all) {
+		return nil
+	}
+	return all[offset:min(offset+limit, len(all))]
+}
+
+// IssueCandidates returns the forum's issues that are not closed.
+func (d *DB) IssueCandidates(ctx context.Context, forumID string) ([]forum.Candidate, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT id, title, body FROM issues WHERE forum_id = ? AND status NOT IN (?, ?, ?)`,
+		forumID, forum.StatusResolved, forum.StatusNotPossible, forum.StatusMerged)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []forum.Candidate
+	for rows.Next() {
+		var c forum.Candidate
+		if err := rows.Scan(&c.ID, &c.Title, &c.Text); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, c)
+	}
+	return out, translate(rows.Err())
+}
+
+// AddEvent inserts a history event under its (issue, seq) key.
+func (d *DB) AddEvent(ctx context.Context, e *forum.Event) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO events (issue_id, seq, kind, status, actor, actor_id, note, private, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.IssueID, e.Seq, e.Kind, e.Status, e.Actor, e.ActorID, e.Note, e.Private, ms(e.At))
+	return translate(err)
+}
+
+// ListEvents returns an issue's history in order.
+func (d *DB) ListEvents(ctx context.Context, issueID string) ([]*forum.Event, error) {
+	return queryAll(ctx, d, func(row interface{ Scan(...any) error }) (*forum.Event, error) {
+		var e forum.Event
+		var at int64
+		if err := row.Scan(&e.IssueID, &e.Seq, &e.Kind, &e.Status, &e.Actor, &e.ActorID, &e.Note, &e.Private, &at); err != nil {
+			return nil, translate(err)
+		}
+		e.At = fromMS(at)
+		return &e, nil
+	}, `SELECT issue_id, seq, kind, status, actor, actor_id, note, private, at FROM events WHERE issue_id = ? ORDER BY seq`, issueID)
+}
+
+// AddFollowUp inserts a follow-up code record.
+func (d *DB) AddFollowUp(ctx context.Context, f *forum.FollowUp) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO follow_ups (selector, secret_hash, issue_id, created_at) VALUES (?, ?, ?, ?)`,
+		f.Selector, f.SecretHash, f.IssueID, ms(f.CreatedAt))
+	return translate(err)
+}
+
+// FindFollowUp returns a follow-up code record.
+func (d *DB) FindFollowUp(ctx context.Context, selector string) (*forum.FollowUp, error) {
+	var f forum.FollowUp
+	var created int64
+	err := d.db.QueryRowContext(ctx, `SELECT selector, secret_hash, issue_id, created_at FROM follow_ups WHERE selector = ?`, selector).
+		Scan(&f.Selector, &f.SecretHash, &f.IssueID, &created)
+	if err != nil {
+		return nil, translate(err)
+	}
+	f.CreatedAt = fromMS(created)
+	return &f, nil
+}
+
+// AddSupport inserts a support.
+func (d *DB) AddSupport(ctx context.Context, s *forum.Support) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO supports (issue_id, key, at) VALUES (?, ?, ?)`, s.IssueID, s.Key, ms(s.At))
+	return translate(err)
+}
+
+// RemoveSupport deletes a support.
+func (d *DB) RemoveSupport(ctx context.Context, issueID, key string) error {
+	return d.execOne(ctx, `DELETE FROM supports WHERE issue_id = ? AND key = ?`, issueID, key)
+}
+
+// HasSupport reports whether a key supports an issue.
+func (d *DB) HasSupport(ctx context.Context, issueID, key string) (bool, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM supports WHERE issue_id = ? AND key = ?`, issueID, key).Scan(&n)
+	return n > 0, translate(err)
+}
+
+// CountSupports counts an issue's supports.
+func (d *DB) CountSupports(ctx context.Context, issueID string) (int, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM supports WHERE issue_id = ?`, issueID).Scan(&n)
+	return n, translate(err)
+}
+
+// AddComment inserts a comment.
+func (d *DB) AddComment(ctx context.Context, c *forum.Comment) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO comments (id, issue_id, author_id, author_name, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		c.ID, c.IssueID, c.AuthorID, c.AuthorName, c.Body, ms(c.CreatedAt))
+	return translate(err)
+}
+
+// ListComments returns an issue's comments, oldest first.
+func (d *DB) ListComments(ctx context.Context, issueID string) ([]*forum.Comment, error) {
+	return queryAll(ctx, d, func(row interface{ Scan(...any) error }) (*forum.Comment, error) {
+		var c forum.Comment
+		var created int64
+		if err := row.Scan(&c.ID, &c.IssueID, &c.AuthorID, &c.AuthorName, &c.Body, &created); err != nil {
+			return nil, translate(err)
+		}
+		c.CreatedAt = fromMS(created)
+		return &c, nil
+	}, `SELECT id, issue_id, author_id, author_name, body, created_at FROM comments WHERE issue_id = ? ORDER BY created_at, id`, issueID)
+}
+
+// AddIdempotency records a handled form.
+func (d *DB) AddIdempotency(ctx context.Context, i *forum.Idempotency) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO idempotency (key, result, at) VALUES (?, ?, ?)`, i.Key, i.Result, ms(i.At))
+	return translate(err)
+}
+
+// FindIdempotency returns a handled form's record.
+func (d *DB) FindIdempotency(ctx context.Context, key string) (*forum.Idempotency, error) {
+	var i forum.Idempotency
+	var at int64
+	if err := d.db.QueryRowContext(ctx, `SELECT key, result, at FROM idempotency WHERE key = ?`, key).Scan(&i.Key, &i.Result, &at); err != nil {
+		return nil, translate(err)
+	}
+	i.At = fromMS(at)
+	return &i, nil
+}
+
