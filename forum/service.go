@@ -127,7 +127,9 @@ func (s *Service) UpdateForum(ctx context.Context, by *account.Principal, id str
 }
 
 // Forum returns a forum.
-func (s *Service) Forum(ctx context.Context, id string) (*Forum, error) { return s.store.FindForum(ctx, id) }
+func (s *Service) Forum(ctx context.Context, id string) (*Forum, error) {
+	return s.store.FindForum(ctx, id)
+}
 
 // Forums lists every forum.
 func (s *Service) Forums(ctx context.Context) ([]*Forum, error) { return s.store.ListForums(ctx) }

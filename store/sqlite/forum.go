@@ -384,4 +384,3 @@ func (d *DB) FindIdempotency(ctx context.Context, key string) (*forum.Idempotenc
 	i.At = fromMS(at)
 	return &i, nil
 }
-
