@@ -186,6 +186,17 @@ func (s *Service) CreateFirstAdmin(ctx context.Context, n NewUser) (*User, error
 	return u, nil
 }
 
+// AddPlainUser creates an account with no role: a person who takes part in
+// forums (the command line and demonstration data use it; people usually
+// come through an invitation or a forum's open join).
+func (s *Service) AddPlainUser(ctx context.Context, n NewUser) (*User, error) {
+	u, err := s.createUser(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return u, s.record(ctx, nil, "user.create", "user:"+u.ID, Scope{}, "")
+}
+
 // AddUser creates an account with one role. by is nil when the command line
 // or the setup page acts; otherwise by must be allowed to grant the role.
 func (s *Service) AddUser(ctx context.Context, by *Principal, n NewUser, role Role, sc Scope) (*User, error) {

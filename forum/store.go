@@ -54,7 +54,9 @@ type Store interface {
 	// FindIssue returns an issue. ErrNotFound.
 	FindIssue(ctx context.Context, id string) (*Issue, error)
 	// SetIssueStatus updates the status cache to the status of event seq,
-	// unless a later event has already set it.
+	// unless a later event has already set it. The event must already be in
+	// the history: adapters on servers without atomic updates repair the
+	// cache from it. ErrNotFound when the issue does not exist.
 	SetIssueStatus(ctx context.Context, issueID string, status Status, seq int64) error
 	// ListIssues returns one page of a forum's issues with their counts, and
 	// how many match in all.

@@ -69,6 +69,11 @@ func TestIndexes(t *testing.T) {
 		"resets":      {"token_hash_unique": true},
 		"attempts":    {"key_at": false},
 		"audit":       {"seq_unique": true, "scope_seq": false, "subject_seq": false},
+		"members":     {"member_unique": true, "user": false},
+		"issues":      {"forum": false},
+		"events":      {"issue_seq_unique": true},
+		"supports":    {"support_unique": true},
+		"comments":    {"issue_created": false},
 	}
 	for coll, ixs := range want {
 		specs, err := client.Database(name).Collection(coll).Indexes().ListSpecifications(t.Context())

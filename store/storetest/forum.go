@@ -27,6 +27,7 @@ func RunForum(t *testing.T, open ForumOpener) {
 	t.Run("Members", func(t *testing.T) { testMembers(t, open) })
 	t.Run("Issues", func(t *testing.T) { testIssues(t, open) })
 	t.Run("Events", func(t *testing.T) { testEvents(t, open) })
+	t.Run("StatusRace", func(t *testing.T) { testStatusRace(t, open) })
 	t.Run("FollowUps", func(t *testing.T) { testFollowUps(t, open) })
 	t.Run("Supports", func(t *testing.T) { testSupports(t, open) })
 	t.Run("Comments", func(t *testing.T) { testComments(t, open) })
@@ -145,9 +146,11 @@ func testIssues(t *testing.T, open ForumOpener) {
 	}
 	wantErr(t, s.SetIssueStatus(ctx, "nope", forum.StatusOpen, 1), fault.ErrNotFound)
 
-	closed := newIssue("f1", "Closed one", now)
-	closed.Status = forum.StatusResolved
-	must(t, s.CreateIssue(ctx, closed))
+	for _, st := range []forum.Status{forum.StatusResolved, forum.StatusNotPossible, forum.StatusMerged} {
+		closed := newIssue("f1", "Closed "+string(st), now)
+		closed.Status = st
+		must(t, s.CreateIssue(ctx, closed))
+	}
 	must(t, s.CreateIssue(ctx, newIssue("f2", "Other forum", now)))
 	cands, err := s.IssueCandidates(ctx, "f1")
 	must(t, err)
@@ -204,6 +207,46 @@ func testEvents(t *testing.T, open ForumOpener) {
 		if e.Seq != int64(i+1) {
 			t.Fatalf("event %d has seq %d: history not in order", i, e.Seq)
 		}
+	}
+}
+
+// testStatusRace: many facilitators change one issue's status at once, each
+// adding its event and then setting the cache, as the service does. The
+// cache must end at the history's latest status.
+func testStatusRace(t *testing.T, open ForumOpener) {
+	s, ctx := open(t), ctxFor(t)
+	iss := newIssue("f1", "Contested", now)
+	must(t, s.CreateIssue(ctx, iss))
+	statuses := []forum.Status{forum.StatusOpen, forum.StatusOnAgenda, forum.StatusActionAgreed, forum.StatusInProgress}
+	const n = 16
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st := statuses[i%len(statuses)]
+			for seq := int64(1); ; seq++ {
+				err := s.AddEvent(ctx, &forum.Event{IssueID: iss.ID, Seq: seq, Kind: forum.EventStatus, Status: st, Actor: forum.ActorFacilitator, At: now})
+				if errors.Is(err, fault.ErrConflict) {
+					continue
+				}
+				if err == nil {
+					err = s.SetIssueStatus(ctx, iss.ID, st, seq)
+				}
+				if err != nil {
+					t.Error(err)
+				}
+				return
+			}
+		}()
+	}
+	wg.Wait()
+	evs, err := s.ListEvents(ctx, iss.ID)
+	must(t, err)
+	got, err := s.FindIssue(ctx, iss.ID)
+	must(t, err)
+	if len(evs) != n || got.Status != evs[len(evs)-1].Status {
+		t.Fatalf("%d events; cached status %s, latest event %s", len(evs), got.Status, evs[len(evs)-1].Status)
 	}
 }
 
@@ -374,5 +417,17 @@ func testListIssues(t *testing.T, open ForumOpener) {
 	}
 	if !list[1].LastActivity.After(list[1].CreatedAt) {
 		t.Fatalf("LastActivity %v not after the comment", list[1].LastActivity)
+	}
+	// An event (a response) makes an issue active too.
+	must(t, s.AddEvent(ctx, &forum.Event{IssueID: dsr.ID, Seq: 1, Kind: forum.EventResponse, Note: "r", At: now.Add(time.Hour)}))
+	list, _, err = s.ListIssues(ctx, forum.IssueFilter{ForumID: "f1", Statuses: open3, Sort: forum.SortActive})
+	must(t, err)
+	if len(list) != 3 || list[0].Title != dsr.Title {
+		t.Fatalf("after a response the most active is %q; want %q (default page size must hold all 3)", list[0].Title, dsr.Title)
+	}
+	past, total, err := s.ListIssues(ctx, forum.IssueFilter{ForumID: "f1", Sort: forum.SortNewest, Offset: 50, Limit: 10})
+	must(t, err)
+	if len(past) != 0 || total != 4 {
+		t.Fatalf("offset past the end gave %d issues, total %d", len(past), total)
 	}
 }
