@@ -210,3 +210,13 @@ func waitForLocation(t *testing.T, tab context.Context, want string) {
 	}
 	t.Fatalf("location is %s; want %s", browser.Location(t, tab), want)
 }
+
+// browserAttr reads an attribute of the first element matching selector.
+func browserAttr(t *testing.T, tab context.Context, selector, name string) (string, bool) {
+	t.Helper()
+	res, err := chromedp.Run(tab, chromedp.AttributeValue(selector, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Value, res.Exists
+}

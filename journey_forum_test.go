@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"chorus/account"
+	"chorus/forum"
+	"chorus/internal/testenv/browser"
+)
+
+// seedForum fills a data directory with what the forum journeys start from:
+// an organisation, a forum that takes anonymous issues, a facilitator, a
+// member and one existing issue. Returns the forum.
+func seedForum(t *testing.T, dir string) *forum.Forum {
+	t.Helper()
+	ctx := context.Background()
+	cfg, _, err := parseConfig("chorus", []string{"--data-dir", dir}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := open(ctx, cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	admin, err := a.accounts.AddUser(ctx, nil, account.NewUser{Email: "ada@example.org", Name: "Ada", Password: "a long passphrase"}, account.RoleAdmin, account.Installation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := &account.Principal{User: admin, Grants: []account.Grant{{UserID: admin.ID, Role: account.RoleAdmin, Scope: account.Installation}}}
+	org, err := a.accounts.CreateOrganisation(ctx, by, "Leicester, Leicestershire and Rutland")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := a.forums.CreateForum(ctx, by, forum.ForumSettings{OrgID: org.ID, Name: "Leicester Parent Carer Forum", Area: "Leicester",
+		AllowAnonymous: true, OpenJoin: true, Themes: []string{"Referrals", "School transport"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	people := map[string]string{"fiona@example.org": "Fiona (facilitator)", "dan@example.org": "Dan", "grace@example.org": "Grace"}
+	for email, display := range people {
+		u, err := a.accounts.AddPlainUser(ctx, account.NewUser{Email: email, Name: display, Password: "password for " + email})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.forums.Join(ctx, &account.Principal{User: u}, f.ID, display); err != nil {
+			t.Fatal(err)
+		}
+		if email == "fiona@example.org" {
+			if err := a.forums.SetRole(ctx, by, f.ID, u.ID, forum.RoleFacilitator); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if email == "grace@example.org" {
+			if _, err := a.forums.RaiseIssue(ctx, forum.Viewer{Principal: &account.Principal{User: u}}, f.ID, forum.Draft{
+				Title: "DSR referral waiting times", Body: "Our Dynamic Support Register referral has taken months with no news.", Themes: []string{"Referrals"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return f
+}
+
+// signInTab signs a person in through the sign-in page.
+func signInTab(t *testing.T, tab context.Context, base, email, password string) {
+	t.Helper()
+	visit(t, tab, base+"/signin")
+	browser.Fill(t, tab, "#email", email)
+	browser.Fill(t, tab, "#password", password)
+	submit(t, tab, "main form button[type=submit]")
+}
+
+var modes = []struct {
+	name string
+	opts []browser.Option
+}{{"JavaScript", nil}, {"NoJavaScript", []browser.Option{browser.WithoutJavaScript()}}}
+
+// TestJourneyAnonymousIssue is journey 1: without an account, Amina switches
+// the page to Urdu, raises an issue anonymously and keeps the code; later,
+// with only the code, she sees the status, answers a facilitator's private
+// question, and reads the response.
+func TestJourneyAnonymousIssue(t *testing.T) {
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) {
+			dir := t.TempDir()
+			f := seedForum(t, dir)
+			inst := startChorus(t, dir, nil)
+			b := browser.New(t, mode.opts...)
+			amina := b.NewTab(t)
+
+			visit(t, amina, inst.URL+"/forums/"+f.ID)
+			browser.ClickAndWait(t, amina, `a[hreflang="ur"]`)
+			browser.CheckAxe(t, amina)
+			submit(t, amina, `a[href="/forums/`+f.ID+`/raise"]`)
+			browser.Fill(t, amina, "#title", "رات کو بحران میں کوئی مدد نہیں")
+			browser.Fill(t, amina, "#body", "جب ہمارے بیٹے کو رات کو بحران ہوتا ہے تو کوئی جواب نہیں دیتا۔")
+			submit(t, amina, `button[value="check"]`)
+			submit(t, amina, `button[value="post"]`)
+			code := browser.Text(t, amina, "#followup-code")
+			if len(strings.ReplaceAll(code, " ", "")) != forum.CodeLen {
+				t.Fatalf("follow-up code %q", code)
+			}
+			if dir, _ := browserAttr(t, amina, "#followup-code", "dir"); dir != "ltr" {
+				t.Fatalf("the code is not kept left to right on an Urdu page: dir=%q", dir)
+			}
+
+			// A facilitator asks a private question.
+			fiona := b.NewTab(t)
+			signInTab(t, fiona, inst.URL, "fiona@example.org", "password for fiona@example.org")
+			visit(t, fiona, inst.URL+"/forums/"+f.ID)
+			browser.Fill(t, fiona, "#q", "بحران")
+			submit(t, fiona, `form[role="search"] button`)
+			submit(t, fiona, `ol.issues li:first-child a`)
+			issueURL := browser.Location(t, fiona)
+			browser.Fill(t, fiona, "#question", "Is this the children's crisis line?")
+			submit(t, fiona, `form[action$="/ask"] button`)
+
+			// Later, with only her code, Amina sees the status and the question.
+			later := b.NewTab(t, mode.opts...)
+			visit(t, later, inst.URL+"/follow-up")
+			browser.Fill(t, later, "#code", strings.ToLower(code))
+			submit(t, later, "main form button[type=submit]")
+			page := browser.Text(t, later, "main")
+			for _, want := range []string{"Status: Open", "Is this the children's crisis line?"} {
+				if !strings.Contains(page, want) {
+					t.Fatalf("follow-up page lacks %q:\n%s", want, page)
+				}
+			}
+			browser.Fill(t, later, "#text", "Yes, the children's line.")
+			browser.Click(t, later, "#kind-answer")
+			submit(t, later, `form[action="/follow-up/detail"] button[type=submit]`)
+
+			// The facilitator responds and resolves; Amina reads the response.
+			visit(t, fiona, issueURL)
+			if !strings.Contains(browser.Text(t, fiona, "#timeline"), "Yes, the children's line.") {
+				t.Fatal("the facilitator does not see the anonymous answer")
+			}
+			browser.Fill(t, fiona, "#response", "The crisis team will now answer the children's line through the night.")
+			submit(t, fiona, `form[action$="/respond"] button`)
+			browser.Fill(t, fiona, "#new-status", "resolved")
+			submit(t, fiona, `form[action$="/status"] button`)
+
+			visit(t, later, inst.URL+"/follow-up")
+			browser.Fill(t, later, "#code", code)
+			submit(t, later, "main form button[type=submit]")
+			page = browser.Text(t, later, "main")
+			for _, want := range []string{"Status: Resolved", "answer the children's line through the night"} {
+				if !strings.Contains(page, want) {
+					t.Fatalf("follow-up page lacks %q:\n%s", want, page)
+				}
+			}
+		})
+	}
+}
+
+// TestJourneySupportInsteadOfPosting is journey 2: a member starts to raise
+// an issue, is shown a similar one, supports it instead, then comments.
+func TestJourneySupportInsteadOfPosting(t *testing.T) {
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) {
+			dir := t.TempDir()
+			f := seedForum(t, dir)
+			inst := startChorus(t, dir, nil)
+			b := browser.New(t, mode.opts...)
+			dan := b.NewTab(t)
+			signInTab(t, dan, inst.URL, "dan@example.org", "password for dan@example.org")
+			visit(t, dan, inst.URL+"/forums/"+f.ID)
+			submit(t, dan, `a[href="/forums/`+f.ID+`/raise"]`)
+			browser.Fill(t, dan, "#title", "Waiting for a DSR referral")
+			browser.Fill(t, dan, "#body", "We have been waiting months for the referral.")
+			submit(t, dan, `button[value="check"]`)
+			if got := browser.Text(t, dan, "#similar-heading"); !strings.Contains(got, "Others have raised something similar") {
+				t.Fatalf("similar heading = %q", got)
+			}
+			submit(t, dan, `section[aria-labelledby="similar-heading"] form button`)
+			if got := browser.Text(t, dan, ".support-count"); got != "1 family affected" {
+				t.Fatalf("support count = %q after supporting", got)
+			}
+			browser.Fill(t, dan, "#comment", "Same for us: **eight months** and counting.")
+			submit(t, dan, `form[action$="/comments"] button`)
+			if got := browser.Text(t, dan, "#comments"); !strings.Contains(got, "eight months and counting") {
+				t.Fatalf("comments = %q", got)
+			}
+			// No new issue was posted.
+			visit(t, dan, inst.URL+"/forums/"+f.ID)
+			if got := browser.Text(t, dan, "main"); !strings.Contains(got, "1 issue") {
+				t.Fatalf("forum page: %s", got)
+			}
+		})
+	}
+}
