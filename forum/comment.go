@@ -41,7 +41,10 @@ func (s *Service) AddComment(ctx context.Context, v Viewer, issueID, body, idemK
 			return nil, err
 		}
 	}
-	return c, s.store.AddComment(ctx, c)
+	if err := s.store.AddComment(ctx, c); err != nil {
+		return nil, err
+	}
+	return c, s.follow(ctx, issueID, c.AuthorID)
 }
 
 // ChangeStatus moves an issue along its lifecycle, with a reason. Only the
@@ -66,6 +69,9 @@ func (s *Service) ChangeStatus(ctx context.Context, v Viewer, issueID string, to
 		return ErrResponseNeeded
 	}
 	if _, err := s.appendEvent(ctx, view.Issue, Event{Kind: EventStatus, Status: to, Actor: ActorFacilitator, ActorID: v.userID(), Note: note}); err != nil {
+		return err
+	}
+	if err := s.notify(ctx, view.Issue, NoticeStatus, to, v.userID()); err != nil {
 		return err
 	}
 	return s.record(ctx, v.Principal, "issue.status", "issue:"+issueID, view.Forum.OrgID, string(view.Status)+" → "+string(to))
@@ -99,6 +105,11 @@ func (s *Service) facilitatorNote(ctx context.Context, v Viewer, issueID string,
 	}
 	if _, err := s.appendEvent(ctx, view.Issue, Event{Kind: kind, Actor: ActorFacilitator, ActorID: v.userID(), Note: text, Private: private}); err != nil {
 		return err
+	}
+	if kind == EventResponse {
+		if err := s.notify(ctx, view.Issue, NoticeResponse, "", v.userID()); err != nil {
+			return err
+		}
 	}
 	return s.record(ctx, v.Principal, "issue."+string(kind), "issue:"+issueID, view.Forum.OrgID, "")
 }

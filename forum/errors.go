@@ -30,4 +30,6 @@ var (
 	ErrClosed           = fault.New(fault.Conflict, "forum.error.closed")
 	ErrSupportOff       = fault.New(fault.Forbidden, "forum.error.support_members")
 	ErrOwnIssue         = fault.New(fault.Conflict, "forum.error.own_issue")
+	ErrReasonRequired   = fault.InvalidField("reason", "forum.error.reason_required")
+	ErrEditClosed       = fault.New(fault.Conflict, "forum.error.edit_closed")
 )

@@ -154,6 +154,58 @@ type Comment struct {
 	AuthorName string
 	Body       string // Markdown
 	CreatedAt  time.Time
+	EditedAt   time.Time // zero unless edited
+}
+
+// CommentEdit is how long after posting a member may still edit a comment.
+const CommentEdit = 15 * time.Minute
+
+// CommentVersion is an earlier text of an edited comment, kept so that
+// facilitators can see what was first said.
+type CommentVersion struct {
+	CommentID string
+	Seq       int64 // 1 for the first text
+	Body      string
+	At        time.Time // when this text was written
+}
+
+// Follow says a member hears about changes to an issue.
+type Follow struct {
+	IssueID string
+	UserID  string
+	At      time.Time
+}
+
+// NoticeKind says what a notification is about.
+type NoticeKind string
+
+// Kinds of notification.
+const (
+	NoticeStatus   NoticeKind = "status"   // a followed issue's status changed
+	NoticeResponse NoticeKind = "response" // a followed issue got a response
+)
+
+// Notification is one entry in a person's in-app list.
+type Notification struct {
+	ID      string
+	UserID  string
+	IssueID string
+	Title   string // the issue's title when it was made
+	Kind    NoticeKind
+	Status  Status // for status notifications
+	At      time.Time
+	Read    bool
+}
+
+// Report is a member's flag on an issue or a comment, for facilitators.
+type Report struct {
+	ID         string
+	ForumID    string
+	IssueID    string
+	CommentID  string // empty when the issue itself is reported
+	ReporterID string
+	Reason     string
+	At         time.Time
 }
 
 // Idempotency records that a form was already handled, and what it made.

@@ -55,17 +55,15 @@ func FindIdentifying(text string, now time.Time) []Finding {
 	// Earlier detectors win where two would claim the same characters: an
 	// email address can hold digits, and a valid NHS number is more telling
 	// than the ten-digit phone number it might also be.
-	if strings.IndexByte(text, '@') >= 0 {
-		idFindEmails(&fs)
+	scans := []func(*idFindings){idFindEmails, idFindNHSNumbers, idFindPhones, idFindPostcodes,
+		func(fs *idFindings) { idFindDates(fs, now) }, idFindSchools, idFindChildNames}
+	if !strings.ContainsAny(text, "0123456789") {
+		scans = []func(*idFindings){idFindEmails, idFindSchools, idFindChildNames}
 	}
-	if strings.ContainsAny(text, "0123456789") {
-		idFindNHSNumbers(&fs)
-		idFindPhones(&fs)
-		idFindPostcodes(&fs)
-		idFindDates(&fs, now)
+	for _, scan := range scans {
+		scan(&fs)
+		fs.flush()
 	}
-	idFindSchools(&fs)
-	idFindChildNames(&fs)
 	return fs.list
 }
 
@@ -97,26 +95,47 @@ func RemoveIdentifying(text string, findings []Finding, placeholder string) stri
 }
 
 // idFindings collects findings in order of position, refusing any that
-// overlap one already taken.
+// overlap one already taken. A detector scans the text left to right and
+// adds to pending, which flush then merges into list, so that many findings
+// cost no more than a few.
 type idFindings struct {
-	text string
-	list []Finding
+	text    string
+	list    []Finding // taken by earlier detectors, by position
+	pending []Finding // taken by this one, by position
 }
 
 // add takes the detail at text[start:end] unless it overlaps an earlier
-// finding, and reports whether it did.
+// finding, and reports whether it did. Within one scan, details must be
+// added left to right.
 func (fs *idFindings) add(kind IdentifyingKind, start, end int) bool {
-	i := sort.Search(len(fs.list), func(i int) bool { return fs.list[i].Start >= start })
-	if i > 0 && fs.list[i-1].End > start {
+	if n := len(fs.pending); n > 0 && fs.pending[n-1].End > start {
 		return false
 	}
+	i := sort.Search(len(fs.list), func(i int) bool { return fs.list[i].End > start })
 	if i < len(fs.list) && fs.list[i].Start < end {
 		return false
 	}
-	fs.list = append(fs.list, Finding{})
-	copy(fs.list[i+1:], fs.list[i:])
-	fs.list[i] = Finding{Kind: kind, Start: start, End: end, Text: fs.text[start:end]}
+	fs.pending = append(fs.pending, Finding{Kind: kind, Start: start, End: end, Text: fs.text[start:end]})
 	return true
+}
+
+// flush ends a scan, merging what it found into list.
+func (fs *idFindings) flush() {
+	if len(fs.pending) == 0 {
+		return
+	}
+	merged := make([]Finding, 0, len(fs.list)+len(fs.pending))
+	i, j := 0, 0
+	for i < len(fs.list) || j < len(fs.pending) {
+		if j == len(fs.pending) || i < len(fs.list) && fs.list[i].Start < fs.pending[j].Start {
+			merged = append(merged, fs.list[i])
+			i++
+		} else {
+			merged = append(merged, fs.pending[j])
+			j++
+		}
+	}
+	fs.list, fs.pending = merged, fs.pending[:0]
 }
 
 // idTry matches the anchored re against at most window bytes of text from
@@ -222,6 +241,9 @@ func idEmailByte(c byte) bool {
 
 func idFindEmails(fs *idFindings) {
 	text := fs.text
+	if strings.IndexByte(text, '@') < 0 {
+		return
+	}
 	for off := 0; off < len(text); {
 		j := strings.IndexByte(text[off:], '@')
 		if j < 0 {
@@ -523,6 +545,7 @@ func idFindDates(fs *idFindings, now time.Time) {
 	if now.IsZero() {
 		return
 	}
+	defer fs.flush()
 	idNumberStarts(text, func(i int) int {
 		if !idDigit(text[i]) {
 			return 0
@@ -538,6 +561,7 @@ func idFindDates(fs *idFindings, now time.Time) {
 		}
 		return idTextDate(fs, i, now)
 	})
+	fs.flush() // the next scan starts again from the left
 	idWordStarts(text, func(i int, word string) int {
 		if len(word) < 3 || idMonths[strings.ToLower(word[:3])] == 0 {
 			return 0
@@ -655,7 +679,7 @@ Who's He's She's It's They're English British Not No Yes Never Always Sometimes 
 Social Council Police Hospital Childline Out Up Off Back Over Away Needs Need Lives Loves Likes Goes
 Gets Wants Attends Struggles Can Cannot Will Would Should Could Might Must Got Went Started Says Said
 Became Keeps Seems Hates Refuses Finds Feels Uses Takes Turned Turns Won't Doesn't Didn't Isn't
-Wasn't Hasn't Can't`)
+Wasn't Hasn't Can't Infants Juniors`)
 
 func idSet(words string) map[string]bool {
 	m := map[string]bool{}
@@ -773,7 +797,7 @@ func idFindSchools(fs *idFindings) {
 			return 0
 		}
 		end := i + len(word)
-		for {
+		for range 2 { // "Primary School", "Infants School"
 			s := idTry(idSchoolMoreRe, text, end, 16)
 			if s == nil {
 				break
@@ -782,7 +806,7 @@ func idFindSchools(fs *idFindings) {
 		}
 		// Walk back over the capitalised words before it, on the same line.
 		start := i
-		for {
+		for range 8 {
 			k := start
 			for k > 0 && (text[k-1] == ' ' || text[k-1] == '\t') {
 				k--
@@ -790,11 +814,11 @@ func idFindSchools(fs *idFindings) {
 			if k == start || k == 0 {
 				break
 			}
-			i := k
-			for i > 0 && !strings.ContainsRune(" \t\n\r", rune(text[i-1])) {
-				i--
+			j := k
+			for j > 0 && !strings.ContainsRune(" \t\n\r", rune(text[j-1])) {
+				j--
 			}
-			w := text[i:k]
+			w := text[j:k]
 			open := strings.TrimLeft(w, "(\"“‘'[")
 			if open == "" || !(idCapWordRe.MatchString(open) && !idNotNames[open] || idSchoolConnectors[open]) {
 				break

@@ -35,26 +35,32 @@ func checkFindings(t *testing.T, text string, fs []Finding, want []idWant) {
 	}
 }
 
-func TestNHSNumberFixturesAreValid(t *testing.T) {
-	// The fixtures below rely on these being valid (or not) by modulus 11:
-	// 9*10+4*9+3*8+4*7+7*6+6*5+5*4+9*3+1*2 = 299; 299 mod 11 = 2; 11-2 = 9.
+func TestValidNHS(t *testing.T) {
+	// The fixtures elsewhere rely on these being valid (or not) by modulus
+	// 11, e.g. 9*10+4*9+3*8+4*7+7*6+6*5+5*4+9*3+1*2 = 299, 299 mod 11 = 2,
+	// and 11-2 = 9, the last digit of 9434765919.
 	for _, tc := range []struct {
+		name   string
 		number string
 		valid  bool
 	}{
-		{"9434765919", true},
-		{"943 476 5919", true},
-		{"943-476-5919", true},
-		{"4010232137", true},
-		{"4505577104", true},
-		{"9434765918", false}, // check digit off by one
-		{"0116496012", false}, // a phone number
-		{"1111111111", false}, // passes the sum, never issued
-		{"4010232130", false}, // remainder gives check 10 for none, wrong digit here
+		{"AcceptsUnspaced", "9434765919", true},
+		{"AcceptsSpaced", "943 476 5919", true},
+		{"AcceptsDashed", "943-476-5919", true},
+		{"AcceptsAnother", "4010232137", true},
+		{"AcceptsAThird", "4505577104", true},
+		{"RefusesCheckDigitOffByOne", "9434765918", false},
+		{"RefusesWrongCheckDigit", "4010232130", false},
+		{"RefusesCheckDigitOfTen", "4000000080", false},
+		{"RefusesRepeatedDigit", "1111111111", false}, // passes the sum, never issued
+		{"RefusesPhoneNumber", "0116496012", false},
+		{"RefusesNineDigits", "943476591", false},
 	} {
-		if got := idValidNHS(tc.number); got != tc.valid {
-			t.Errorf("idValidNHS(%q) = %v; want %v", tc.number, got, tc.valid)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			if got := idValidNHS(tc.number); got != tc.valid {
+				t.Errorf("idValidNHS(%q) = %v; want %v", tc.number, got, tc.valid)
+			}
+		})
 	}
 }
 
@@ -173,6 +179,19 @@ func TestFindIdentifying(t *testing.T) {
 		{name: "IgnoresPlainNumbers", text: "I waited 10 weeks, paid £1200 (£1,200.50), 28 days, 2019, and in 2021 we asked again", want: nil},
 		{name: "IgnoresReferenceNumbers", text: "ref 12345678 and case 123456", want: nil},
 		{name: "IgnoresRanges", text: "1-2 weeks, aged 10-12, Year 6", want: nil},
+
+		{
+			name: "IgnoresAnOrdinaryPost",
+			text: "We were referred to CAMHS in September 2023 and it took 18 months to get an assessment. " +
+				"My son is 14 and has been out of school since Easter 2024. The LA said the EHCP would be finalised in 20 weeks. " +
+				"Our keyworker left in June and we have had no contact since. I called the service 6 times. " +
+				"Respite has been cut from 48 nights a year to 12. We pay £35 an hour for a carer. " +
+				"Transport to school was withdrawn in Year 9. My boy is 6ft tall and 15 stone, he needs 2:1 support. " +
+				"Nearly 1 in 3 families said 5-10 times; 45% of respondents. The meeting is on Tuesday 10 March at 10:30. " +
+				"He called the keyworker. Great Ormond Street Hospital said no. The Royal College of Psychiatrists agrees. " +
+				"March was awful. May was better. My son was born premature at 28 weeks in 2012. Call 111, or 0800 1111.",
+			want: nil,
+		},
 
 		// Other scripts
 		{

@@ -126,6 +126,11 @@ func (s *Service) RaiseIssue(ctx context.Context, v Viewer, forumID string, d Dr
 	if err := s.complete(ctx, iss, fu, created); err != nil {
 		return nil, err
 	}
+	if !d.Anonymous { // the code is how an anonymous author follows
+		if err := s.follow(ctx, iss.ID, m.UserID); err != nil {
+			return nil, err
+		}
+	}
 	stored, err := s.store.FindIssue(ctx, iss.ID)
 	if err != nil {
 		return nil, err

@@ -21,10 +21,16 @@ type Match struct {
 }
 
 // SimilarThreshold is the lowest score Similar reports. Scores are the cosine
-// of TF-IDF vectors: sharing one common word ("waiting") with an issue about
-// something else stays well below it, while sharing two or three telling
-// words ("DSR", "referral") clears it.
+// of TF-IDF vectors: sharing a common word or two ("waiting list",
+// "autism") with an issue about something else stays below it, while
+// sharing the words that name the subject ("DSR referral", "respite") clears
+// it.
 const SimilarThreshold = 0.25
+
+// simTextLimit is how much of a text Similar reads, in bytes. The opening of
+// an issue says what it is about; the cap keeps a forum of long issues as
+// quick to compare as one of short ones.
+const simTextLimit = 3000
 
 // simTitleWeight is how much more a word counts in a title than in the text:
 // a title says what an issue is about, the text says a lot else besides.
@@ -32,12 +38,17 @@ const simTitleWeight = 3
 
 // Similar returns up to limit candidates resembling a draft's title and text,
 // most similar first (ties by ID), leaving out those scoring below
-// SimilarThreshold. Words are compared lower-cased, without common English
-// words, and with plural, -ing and -ed endings removed, so "referrals" meets
-// "referral" and "waiting" meets "wait"; a few long names meet their
-// acronyms ("Dynamic Support Register" and "DSR"). Words in any script count;
-// Urdu and Arabic spellings that differ only in the code points used for the
-// same letter are treated as one.
+// SimilarThreshold. A score is the cosine similarity of the TF-IDF vectors
+// of the draft and a candidate, with document frequencies taken over the
+// candidates; title words count three times, and words of grievance common
+// to every service ("waiting", "months") half. Words are compared
+// lower-cased, without common English words, and with plural, -ing and -ed
+// endings removed, so "referrals" meets "referral" and "waiting" meets
+// "wait"; a few long names meet their acronyms ("Dynamic Support Register"
+// and "DSR"). Words in any script count; Urdu and Arabic spellings that
+// differ only in the code points used for the same letter are one word.
+// Only the first 3,000 bytes of each text are read. It is safe for
+// concurrent use.
 func Similar(title, text string, candidates []Candidate, limit int) []Match {
 	if limit <= 0 || len(candidates) == 0 {
 		return nil
@@ -45,9 +56,8 @@ func Similar(title, text string, candidates []Candidate, limit int) []Match {
 	c := simCorpora.Get().(*simCorpus)
 	defer c.release()
 	c.bag(title, text, false)
-	query := c.flat
-	if len(query) == 0 {
-		return nil
+	if len(c.flat) == 0 {
+		return nil // nothing but common words, or nothing at all
 	}
 	// Every candidate's terms, one after another: candidate i's are
 	// c.flat[ends[i]:ends[i+1]].
@@ -57,7 +67,7 @@ func Similar(title, text string, candidates []Candidate, limit int) []Match {
 		c.bag(cand.Title, cand.Text, true)
 		ends[i+1] = len(c.flat)
 	}
-	query = c.flat[:ends[0]]
+	query := c.flat[:ends[0]]
 
 	// Smoothed IDF (never zero), so that with only a handful of candidates
 	// shared words still count.
@@ -184,6 +194,13 @@ func (c *simCorpus) term(t string) int32 {
 func (c *simCorpus) bag(title, text string, counted bool) {
 	c.touched = c.touched[:0]
 	c.scan(title, simTitleWeight)
+	if len(text) > simTextLimit {
+		cut := simTextLimit
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut]
+	}
 	c.scan(text, 1)
 	for _, id := range c.touched {
 		c.flat = append(c.flat, simTerm{id: id, w: (1 + math.Log(c.counts[id])) * c.scale[id]})
@@ -209,48 +226,62 @@ func (c *simCorpus) add(id int32, w float64) {
 // word's term to the bag.
 func (c *simCorpus) scan(s string, w float64) {
 	c.recent = c.recent[:0]
-	buf := c.buf[:0]
-	ascii := true
-	for i := 0; i <= len(s); {
-		var r rune = -1
-		size := 1
-		if i < len(s) {
-			if b := s[i]; b < utf8.RuneSelf {
-				r = rune(b)
-			} else {
-				r, size = utf8.DecodeRuneInString(s[i:])
+	buf, h, ascii := c.buf[:0], uint64(simHashStart), true
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			i++
+			if l := simASCII[b]; l != 0 {
+				buf = append(buf, l)
+				h = (h ^ uint64(l)) * simHashPrime
+				continue
 			}
-		}
-		i += size
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			buf = append(buf, byte(r))
-			continue
-		case r >= 'A' && r <= 'Z':
-			buf = append(buf, byte(r+'a'-'A'))
-			continue
-		case r >= utf8.RuneSelf && simIgnorable(r):
-			continue // inside a word, but says nothing about it
-		case r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r)):
-			buf = utf8.AppendRune(buf, simFold(unicode.ToLower(r)))
-			ascii = false
-			continue
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			i += size
+			if simIgnorable(r) {
+				continue // inside a word, but says nothing about it
+			}
+			if unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r) {
+				n := len(buf)
+				buf = utf8.AppendRune(buf, simFold(unicode.ToLower(r)))
+				for _, x := range buf[n:] {
+					h = (h ^ uint64(x)) * simHashPrime
+				}
+				ascii = false
+				continue
+			}
 		}
 		if len(buf) > 0 {
-			if !ascii && !norm.NFC.IsNormal(buf) {
-				buf = norm.NFC.Append(buf[:0:0], buf...)
-			}
-			c.word(buf, w)
+			c.word(buf, h, ascii, w)
 		}
-		buf, ascii = buf[:0], true
+		buf, h, ascii = buf[:0], simHashStart, true
 	}
-	c.buf = buf
+	if len(buf) > 0 {
+		c.word(buf, h, ascii, w)
+	}
+	c.buf = buf[:0]
 }
 
+// simASCII maps ASCII letters and digits to their lower case, anything else
+// to 0.
+var simASCII = func() (t [utf8.RuneSelf]byte) {
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c
+	}
+	for c := byte('a'); c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = c, c
+	}
+	return t
+}()
+
 // word adds a lower-cased word's term to the bag, then the acronym of any
-// phrase it completes.
-func (c *simCorpus) word(b []byte, w float64) {
-	h := simHash(b)
+// phrase it completes. h is the word's simHash; ascii says whether it is all
+// ASCII, and so certainly in Unicode normal form C.
+func (c *simCorpus) word(b []byte, h uint64, ascii bool, w float64) {
+	if !ascii && !norm.NFC.IsNormal(b) {
+		b = norm.NFC.Append(nil, b...)
+		h = simHash(b)
+	}
 	id, ok := c.words.get(h, b)
 	if !ok {
 		id = -1
@@ -291,14 +322,19 @@ type simSlot struct {
 	used     bool
 }
 
-// simHash is FNV-1a.
+// simHash is FNV-1a, which scan also computes as it reads each word.
 func simHash(b []byte) uint64 {
-	h := uint64(14695981039346656037)
+	h := uint64(simHashStart)
 	for _, c := range b {
-		h = (h ^ uint64(c)) * 1099511628211
+		h = (h ^ uint64(c)) * simHashPrime
 	}
 	return h
 }
+
+const (
+	simHashStart = 14695981039346656037
+	simHashPrime = 1099511628211
+)
 
 func (t *simWordTable) reset() {
 	clear(t.slots)

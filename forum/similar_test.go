@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -147,6 +148,30 @@ func TestSimilar(t *testing.T) {
 	}
 }
 
+func TestSimilarComparesWordsInAnyScript(t *testing.T) {
+	cands := []Candidate{
+		{ID: "polish", Title: "Brak opieki wytchnieniowej w Łodzi"},
+		{ID: "composed", Title: "Sensory café closed"},
+		{ID: "urdu", Title: "اسکول بس نہیں آتی"},
+		{ID: "parking", Title: "Parking at the clinic is impossible"},
+	}
+	for _, tc := range []struct {
+		name, title string
+		want        []string
+	}{
+		{"MatchesPolishInCapitals", "OPIEKI WYTCHNIENIOWEJ ŁODZI", []string{"polish"}},
+		{"MatchesDecomposedAccents", "sensory café", []string{"composed"}},
+		{"MatchesUrduWithDiacritics", "اسکُول بَس", []string{"urdu"}}, // with pesh and zabar
+		{"MatchesNothingInEmoji", "😀😀 🙏", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Similar(tc.title, "", cands, 5); !slices.Equal(simIDs(got), tc.want) {
+				t.Errorf("Similar(%q) = %v; want %v", tc.title, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestSimilarDoesNotMatchParkingForDSR(t *testing.T) {
 	for _, m := range Similar("Waiting list for DSR referral", "", simForum, 100) {
 		if m.ID == "parking" {
@@ -205,6 +230,25 @@ func TestSimilarIgnoresCandidateOrder(t *testing.T) {
 			t.Fatalf("shuffle %d: Similar = %v; want %v", i, got, want)
 		}
 	}
+}
+
+func TestSimilarConcurrently(t *testing.T) {
+	want := Similar("Waiting list for DSR referral", "", simForum, 5)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for range 50 {
+				// Interleave drafts, so that a reused corpus that kept
+				// anything from another call would show.
+				Similar(fmt.Sprintf("Respite nights %d", i), "", simForum, 5)
+				if got := Similar("Waiting list for DSR referral", "", simForum, 5); !slices.Equal(got, want) {
+					t.Errorf("Similar = %v; want %v", got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func TestSimilarWithNoCandidates(t *testing.T) {
@@ -307,4 +351,21 @@ func BenchmarkSimilar(b *testing.B) {
 	for b.Loop() {
 		Similar("Waiting list for DSR referral", "We have been waiting months to hear if our son is on the Dynamic Support Register.", cands, 5)
 	}
+}
+
+func FuzzSimilar(f *testing.F) {
+	f.Add("Waiting list for DSR referral", "Months on the register")
+	f.Add("انتظار کی فہرست", "ریفرل\u064e\u0640")
+	f.Add("\xff\xfeCAMHS", "care and treatment review review review")
+	f.Fuzz(func(t *testing.T, title, text string) {
+		got := Similar(title, text, simForum, 3)
+		if len(got) > 3 {
+			t.Fatalf("Similar = %v; want at most 3", got)
+		}
+		for i, m := range got {
+			if m.Score < SimilarThreshold || m.Score > 1 || i > 0 && m.Score > got[i-1].Score {
+				t.Fatalf("Similar = %v; scores out of range or order", got)
+			}
+		}
+	})
 }

@@ -91,6 +91,41 @@ type Store interface {
 	// ListComments returns an issue's comments, oldest first.
 	ListComments(ctx context.Context, issueID string) ([]*Comment, error)
 
+	// FindComment returns a comment. ErrNotFound.
+	FindComment(ctx context.Context, id string) (*Comment, error)
+	// UpdateComment replaces a comment's body and edit time (its author is
+	// its one writer). ErrNotFound.
+	UpdateComment(ctx context.Context, c *Comment) error
+	// AddCommentVersion keeps an earlier text of a comment. ErrConflict when
+	// the (comment, seq) key is taken.
+	AddCommentVersion(ctx context.Context, v *CommentVersion) error
+	// ListCommentVersions returns a comment's earlier texts, oldest first.
+	ListCommentVersions(ctx context.Context, commentID string) ([]*CommentVersion, error)
+
+	// AddFollow makes a person follow an issue. ErrConflict when they do.
+	AddFollow(ctx context.Context, f *Follow) error
+	// RemoveFollow stops a person following an issue. ErrNotFound.
+	RemoveFollow(ctx context.Context, issueID, userID string) error
+	// IsFollowing reports whether a person follows an issue.
+	IsFollowing(ctx context.Context, issueID, userID string) (bool, error)
+	// ListFollowers returns the IDs of an issue's followers.
+	ListFollowers(ctx context.Context, issueID string) ([]string, error)
+
+	// AddNotification inserts a notification.
+	AddNotification(ctx context.Context, n *Notification) error
+	// ListNotifications returns a person's newest notifications first, at
+	// most limit.
+	ListNotifications(ctx context.Context, userID string, limit int) ([]*Notification, error)
+	// CountUnread counts a person's unread notifications.
+	CountUnread(ctx context.Context, userID string) (int, error)
+	// MarkRead marks all of a person's notifications read.
+	MarkRead(ctx context.Context, userID string) error
+
+	// AddReport inserts a report.
+	AddReport(ctx context.Context, r *Report) error
+	// ListReports returns a forum's reports, newest first.
+	ListReports(ctx context.Context, forumID string) ([]*Report, error)
+
 	// AddIdempotency records a handled form. ErrConflict when the key exists.
 	AddIdempotency(ctx context.Context, i *Idempotency) error
 	// FindIdempotency returns a handled form's record. ErrNotFound.

@@ -19,7 +19,12 @@ type IssueView struct {
 	Comments    []*Comment
 	Member      *Member // the viewer's membership, if any
 	Facilitator bool    // the viewer may facilitate this forum
+	Following   bool    // the viewer follows it
 	Next        []Status
+	// Editable holds the viewer's own comments still within the edit window.
+	Editable map[string]bool
+	// Versions holds edited comments' earlier texts, for facilitators.
+	Versions map[string][]*CommentVersion
 }
 
 // visible reports whether an issue may be seen by the viewer: issues waiting
@@ -76,6 +81,26 @@ func (s *Service) Issue(ctx context.Context, v Viewer, id string) (*IssueView, e
 	}
 	if view.Comments, err = s.store.ListComments(ctx, id); err != nil {
 		return nil, err
+	}
+	view.Editable, view.Versions = map[string]bool{}, map[string][]*CommentVersion{}
+	if fac {
+		for _, c := range view.Comments {
+			if !c.EditedAt.IsZero() {
+				if view.Versions[c.ID], err = s.store.ListCommentVersions(ctx, c.ID); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if uid := v.userID(); uid != "" {
+		for _, c := range view.Comments {
+			if c.AuthorID == uid && s.now().Sub(c.CreatedAt) <= CommentEdit && !status.Closed() {
+				view.Editable[c.ID] = true
+			}
+		}
+		if view.Following, err = s.store.IsFollowing(ctx, id, uid); err != nil {
+			return nil, err
+		}
 	}
 	return view, nil
 }
@@ -175,6 +200,11 @@ func (s *Service) Support(ctx context.Context, v Viewer, issueID string) (int, e
 	err = s.store.AddSupport(ctx, &Support{IssueID: issueID, Key: key, At: s.now()})
 	if err != nil && !errors.Is(err, fault.ErrConflict) {
 		return 0, err
+	}
+	if view.Member != nil {
+		if err := s.follow(ctx, issueID, view.Member.UserID); err != nil {
+			return 0, err
+		}
 	}
 	return s.store.CountSupports(ctx, issueID)
 }

@@ -103,7 +103,7 @@ func TestLocalesComplete(t *testing.T) {
 
 // messageFuncs are the calls whose string arguments are message IDs.
 var messageFuncs = map[string]bool{"New": true, "InvalidField": true, "M": true, "N": true, "Has": false,
-	"flash": true, "page": true, "adminPage": true, "backToIssue": true}
+	"flash": true, "page": true, "adminPage": true, "backToIssue": true, "userAction": true}
 
 var idRe = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$`)
 

@@ -372,3 +372,64 @@ func TestForumListing(t *testing.T) {
 	wantStatus(t, r, 200)
 	wantStatus(t, c.get("/forums"), 200)
 }
+
+func TestFollowNotifyReportEdit(t *testing.T) { onEachStore(t, testFollowNotifyReportEdit) }
+
+func testFollowNotifyReportEdit(t *testing.T, store string) {
+	fe := newForumEnv(t, store, forum.ForumSettings{AllowAnonymous: true})
+	r := fe.raise(fe.Member, url.Values{"title": {"Respite stopped"}, "body": {"No notice given."}, "anonymous": {"no"}})
+	wantStatus(t, r, 303)
+	issuePath := r.Location
+
+	// The author follows their own named issue, and hears when it moves.
+	wantContains(t, fe.Member.get(issuePath).Body, "You follow this issue")
+	fac := fe.Facilitator
+	fac.get(issuePath)
+	wantStatus(t, fac.post(issuePath+"/status", url.Values{"status": {"on_agenda"}, "note": {"For the March meeting"}}), 303)
+	wantStatus(t, fac.post(issuePath+"/respond", url.Values{"note": {"The group will discuss it."}}), 303)
+	r = fe.Member.get("/notifications")
+	wantContains(t, r.Body, "Notifications (2 new)", "now On a steering group agenda", "a response was published")
+	wantStatus(t, fe.Member.post("/notifications/read", url.Values{"csrf": {fe.Member.csrf("/notifications")}}), 303)
+	if strings.Contains(fe.Member.get("/notifications").Body, "new)") {
+		t.Fatal("notifications still unread after marking them read")
+	}
+	// The facilitator acted, so is not told of their own change.
+	if strings.Contains(fac.get("/notifications").Body, "Respite stopped") {
+		t.Fatal("the facilitator was notified of their own change")
+	}
+
+	// Unfollow: no more notifications.
+	fe.Member.get(issuePath)
+	wantStatus(t, fe.Member.post(issuePath+"/unfollow", nil), 303)
+	wantStatus(t, fac.post(issuePath+"/status", url.Values{"csrf": {fac.csrf(issuePath)}, "status": {"open"}}), 303)
+	if strings.Contains(fe.Member.get("/").Body, "new)") {
+		t.Fatal("notified after unfollowing")
+	}
+
+	// Comments: the author edits within 15 minutes; the facilitator sees the first text.
+	fe.Member.get(issuePath)
+	wantStatus(t, fe.Member.post(issuePath+"/comments", url.Values{"body": {"First thoughts"}, "idem": {"e1"}}), 303)
+	r = fe.Member.get(issuePath)
+	editPath := regexp.MustCompile(`href="(/comments/[a-z2-7]+/edit\?issue=[a-z2-7]+)"`).FindStringSubmatch(r.Body)
+	if editPath == nil {
+		t.Fatalf("no edit link for the author:\n%s", r.Body)
+	}
+	r = fe.Member.get(strings.ReplaceAll(editPath[1], "&amp;", "&"))
+	wantStatus(t, r, 200)
+	commentID := strings.Split(editPath[1], "/")[2]
+	wantStatus(t, fe.Member.post("/comments/"+commentID+"/edit", url.Values{"issue": {strings.TrimPrefix(issuePath, "/issues/")}, "body": {"Second thoughts"}}), 303)
+	wantContains(t, fe.Member.get(issuePath).Body, "Second thoughts", "(edited)")
+	wantContains(t, fac.get(issuePath).Body, "Earlier versions", "First thoughts")
+	if strings.Contains(fe.client().get(issuePath).Body, "First thoughts") {
+		t.Fatal("a visitor sees the comment's earlier text")
+	}
+	wantStatus(t, fac.get(strings.ReplaceAll(editPath[1], "&amp;", "&")), 403)
+
+	// Reports are stored for facilitators.
+	r = fac.post(issuePath+"/report", url.Values{"csrf": {fac.csrf(issuePath)}, "comment": {commentID}, "reason": {""}})
+	wantStatus(t, r, 400)
+	wantContains(t, r.Body, "Say briefly what is wrong")
+	wantStatus(t, fac.post(issuePath+"/report", url.Values{"csrf": {fac.csrf(issuePath)}, "comment": {commentID}, "reason": {"Names a school"}}), 303)
+	wantContains(t, fac.get("/forums/"+fe.Forum.ID+"/reports").Body, "Names a school", "A comment")
+	wantStatus(t, fe.Member.get("/forums/"+fe.Forum.ID+"/reports"), 403)
+}

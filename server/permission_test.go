@@ -120,6 +120,14 @@ var permissions = map[string]map[string]outcome{
 	"POST /issues/:id/status":             facilitating,
 	"POST /issues/:id/respond":            facilitating,
 	"POST /issues/:id/ask":                facilitating,
+	"POST /issues/:id/follow":             signedIn,
+	"POST /issues/:id/unfollow":           signedIn,
+	"POST /issues/:id/report":             outcomes(signIn, deny, allow, allow, deny, deny, deny, deny),
+	"GET /comments/:id/edit":              outcomes(signIn, deny, allow, deny, deny, deny, deny, deny), // its author only
+	"POST /comments/:id/edit":             outcomes(signIn, deny, allow, deny, deny, deny, deny, deny),
+	"GET /forums/:id/reports":             outcomes(signIn, deny, deny, allow, deny, allow, deny, allow),
+	"GET /notifications":                  signedIn,
+	"POST /notifications/read":            signedIn,
 	"GET /follow-up":                      public,
 	"POST /follow-up":                     public,
 	"POST /follow-up/detail":              public,
@@ -235,7 +243,7 @@ func TestPermissionTable(t *testing.T) {
 		for _, role := range roles {
 			t.Run(strings.ReplaceAll(key, "/", "_")+"/"+role, func(t *testing.T) {
 				// Each request uses fresh resources so earlier ones cannot hide a refusal.
-				id := ""
+				id, issueID := "", ""
 				switch {
 				case strings.HasPrefix(r.Path, "/admin/invitations/:id"):
 					inv, _, err := e.Accounts.CreateInvitation(ctx, by, account.RoleOrgAdmin, account.OrganisationScope(orgA.ID), "")
@@ -250,6 +258,16 @@ func TestPermissionTable(t *testing.T) {
 					id = forumE.ID // editing changes settings the other routes rely on
 				case strings.HasPrefix(r.Path, "/forums/:id"):
 					id = forumA.ID
+				case strings.HasPrefix(r.Path, "/comments/:id"):
+					raised, err := e.Forums.RaiseIssue(ctx, forum.Viewer{Principal: fm}, forumA.ID, forum.Draft{Title: "An issue", Body: "Text"})
+					if err != nil {
+						t.Fatal(err)
+					}
+					cm, err := e.Forums.AddComment(ctx, forum.Viewer{Principal: fm}, raised.Issue.ID, "A comment by the forum member", "")
+					if err != nil {
+						t.Fatal(err)
+					}
+					id, issueID = cm.ID, raised.Issue.ID
 				case strings.HasPrefix(r.Path, "/issues/:id"):
 					raised, err := e.Forums.RaiseIssue(ctx, forum.Viewer{Principal: fm}, forumA.ID, forum.Draft{Title: "An issue", Body: "Text"})
 					if err != nil {
@@ -261,6 +279,9 @@ func TestPermissionTable(t *testing.T) {
 				c := clients[role]
 				var res response
 				if r.Method == "GET" {
+					if issueID != "" {
+						path += "?issue=" + issueID
+					}
 					res = c.get(path)
 				} else {
 					from := "/account"
@@ -268,7 +289,7 @@ func TestPermissionTable(t *testing.T) {
 						from = "/signin"
 					}
 					c.get(from)
-					form := url.Values{"csrf": {c.csrf(from)}, "role": {"org_admin"}, "organisation": {orgA.ID}, "name": {"X"}}
+					form := url.Values{"csrf": {c.csrf(from)}, "role": {"org_admin"}, "organisation": {orgA.ID}, "name": {"X"}, "issue": {issueID}}
 					res = c.post(path, form)
 				}
 				if r.Path == "/exit" || r.Path == "/signout" {

@@ -29,6 +29,7 @@ type Page struct {
 	Errors    map[string]string // field → translated message
 	ErrorList []string          // every message, for the error summary
 	Wide      bool
+	Unread    int // the signed-in person's unread notifications
 	Data      any
 }
 
@@ -49,6 +50,14 @@ func (s *Server) page(c *fiber.Ctx, titleID string, data any) *Page {
 	raw := string(c.Request().URI().QueryString())
 	for _, l := range locales.Languages {
 		p.Langs = append(p.Langs, LangLink{Language: l, URL: langURL(c.Path(), raw, l.Tag), Current: l.Tag == t.Lang.Tag})
+	}
+	if p.User != nil && s.deps.Forums != nil {
+		// A page still renders if the count cannot be read; the error is logged.
+		n, err := s.deps.Forums.UnreadCount(c.UserContext(), p.User)
+		if err != nil {
+			s.log.Warn("unread count", "error", err.Error())
+		}
+		p.Unread = n
 	}
 	if id := c.Cookies(flashCookie); id != "" {
 		if t.Has(id) {

@@ -23,8 +23,10 @@ var _ forum.Store = (*DB)(nil)
 
 // Documents as stored for the forum domain. What many people do at once is
 // an insert under a unique index: a support is a document keyed (issue,
-// supporter), an event one keyed (issue, seq), a handled form one keyed by
-// its idempotency key. Counts are counted from those documents, never kept.
+// supporter), a follow one keyed (issue, follower), an event one keyed
+// (issue, seq), an earlier comment text one keyed (comment, seq), a handled
+// form one keyed by its idempotency key. Counts are counted from those
+// documents, never kept.
 
 type forumDoc struct {
 	ID                 string    `bson:"_id"`
@@ -693,19 +695,27 @@ func (d *DB) CountSupports(ctx context.Context, issueID string) (int, error) {
 	return int(n), nil
 }
 
+// commentDoc is a comment. edited_at is absent until it is edited; its
+// earlier texts are commentVersionDocs.
 type commentDoc struct {
-	ID         string    `bson:"_id"`
-	IssueID    string    `bson:"issue_id"`
-	AuthorID   string    `bson:"author_id"`
-	AuthorName string    `bson:"author_name"`
-	Body       string    `bson:"body"`
-	CreatedAt  time.Time `bson:"created_at"`
+	ID         string     `bson:"_id"`
+	IssueID    string     `bson:"issue_id"`
+	AuthorID   string     `bson:"author_id"`
+	AuthorName string     `bson:"author_name"`
+	Body       string     `bson:"body"`
+	CreatedAt  time.Time  `bson:"created_at"`
+	EditedAt   *time.Time `bson:"edited_at,omitempty"`
+}
+
+func (doc *commentDoc) comment() *forum.Comment {
+	return &forum.Comment{ID: doc.ID, IssueID: doc.IssueID, AuthorID: doc.AuthorID, AuthorName: doc.AuthorName,
+		Body: doc.Body, CreatedAt: doc.CreatedAt.UTC(), EditedAt: fromOpt(doc.EditedAt)}
 }
 
 // AddComment inserts a comment; ErrConflict when its ID is taken.
 func (d *DB) AddComment(ctx context.Context, c *forum.Comment) error {
 	return insert(ctx, d.comments, commentDoc{ID: c.ID, IssueID: c.IssueID, AuthorID: c.AuthorID,
-		AuthorName: c.AuthorName, Body: c.Body, CreatedAt: utc(c.CreatedAt)})
+		AuthorName: c.AuthorName, Body: c.Body, CreatedAt: utc(c.CreatedAt), EditedAt: optTime(c.EditedAt)})
 }
 
 // ListComments returns an issue's comments, oldest first.
@@ -716,9 +726,209 @@ func (d *DB) ListComments(ctx context.Context, issueID string) ([]*forum.Comment
 		return nil, err
 	}
 	out := make([]*forum.Comment, len(docs))
+	for i := range docs {
+		out[i] = docs[i].comment()
+	}
+	return out, nil
+}
+
+// FindComment returns a comment.
+func (d *DB) FindComment(ctx context.Context, id string) (*forum.Comment, error) {
+	var doc commentDoc
+	if err := findOne(ctx, d.comments, bson.D{{Key: "_id", Value: id}}, &doc); err != nil {
+		return nil, err
+	}
+	return doc.comment(), nil
+}
+
+// UpdateComment replaces a comment's body and edit time; a zero edit time
+// removes the field. Its author is its one writer, and the text it replaces
+// is kept first with AddCommentVersion, so an overwrite stays visible.
+func (d *DB) UpdateComment(ctx context.Context, c *forum.Comment) error {
+	update := bson.D{{Key: "$set", Value: bson.D{{Key: "body", Value: c.Body}, {Key: "edited_at", Value: utc(c.EditedAt)}}}}
+	if c.EditedAt.IsZero() {
+		update = bson.D{
+			{Key: "$set", Value: bson.D{{Key: "body", Value: c.Body}}},
+			{Key: "$unset", Value: bson.D{{Key: "edited_at", Value: ""}}},
+		}
+	}
+	return updateOne(ctx, d.comments, bson.D{{Key: "_id", Value: c.ID}}, update)
+}
+
+// commentVersionDoc is an earlier text of a comment. Its _id is random; the
+// unique index comment_seq_unique over (comment, seq) numbers the texts.
+type commentVersionDoc struct {
+	ID        string    `bson:"_id"`
+	CommentID string    `bson:"comment_id"`
+	Seq       int64     `bson:"seq"`
+	Body      string    `bson:"body"`
+	At        time.Time `bson:"at"`
+}
+
+// AddCommentVersion keeps an earlier text of a comment; ErrConflict when the
+// (comment, seq) key is taken.
+func (d *DB) AddCommentVersion(ctx context.Context, v *forum.CommentVersion) error {
+	doc := commentVersionDoc{ID: secret.NewID(), CommentID: v.CommentID, Seq: v.Seq, Body: v.Body, At: utc(v.At)}
+	return insertKeyed(ctx, d.commentVersions, doc.ID, doc)
+}
+
+// ListCommentVersions returns a comment's earlier texts in sequence order,
+// oldest first.
+func (d *DB) ListCommentVersions(ctx context.Context, commentID string) ([]*forum.CommentVersion, error) {
+	var docs []commentVersionDoc
+	opts := options.Find().SetSort(bson.D{{Key: "seq", Value: 1}})
+	if err := findAll(ctx, d.commentVersions, bson.D{{Key: "comment_id", Value: commentID}}, &docs, opts); err != nil {
+		return nil, err
+	}
+	out := make([]*forum.CommentVersion, len(docs))
 	for i, doc := range docs {
-		out[i] = &forum.Comment{ID: doc.ID, IssueID: doc.IssueID, AuthorID: doc.AuthorID, AuthorName: doc.AuthorName,
-			Body: doc.Body, CreatedAt: doc.CreatedAt.UTC()}
+		out[i] = &forum.CommentVersion{CommentID: doc.CommentID, Seq: doc.Seq, Body: doc.Body, At: doc.At.UTC()}
+	}
+	return out, nil
+}
+
+// followDoc says a person follows an issue. Its _id is random; the unique
+// index follow_unique over (issue, user) lets a person follow an issue once,
+// however many requests race.
+type followDoc struct {
+	ID      string    `bson:"_id"`
+	IssueID string    `bson:"issue_id"`
+	UserID  string    `bson:"user_id"`
+	At      time.Time `bson:"at"`
+}
+
+func followKey(issueID, userID string) bson.D {
+	return bson.D{{Key: "issue_id", Value: issueID}, {Key: "user_id", Value: userID}}
+}
+
+// AddFollow makes a person follow an issue; ErrConflict when they already do.
+func (d *DB) AddFollow(ctx context.Context, f *forum.Follow) error {
+	doc := followDoc{ID: secret.NewID(), IssueID: f.IssueID, UserID: f.UserID, At: utc(f.At)}
+	return insertKeyed(ctx, d.follows, doc.ID, doc)
+}
+
+// RemoveFollow stops a person following an issue; ErrNotFound when they do
+// not.
+func (d *DB) RemoveFollow(ctx context.Context, issueID, userID string) error {
+	return deleteOne(ctx, d.follows, followKey(issueID, userID))
+}
+
+// IsFollowing reports whether a person follows an issue.
+func (d *DB) IsFollowing(ctx context.Context, issueID, userID string) (bool, error) {
+	n, err := d.follows.CountDocuments(ctx, followKey(issueID, userID), options.Count().SetLimit(1))
+	if err != nil {
+		return false, translate(err)
+	}
+	return n > 0, nil
+}
+
+// ListFollowers returns the IDs of an issue's followers, ordered by ID.
+func (d *DB) ListFollowers(ctx context.Context, issueID string) ([]string, error) {
+	var docs []struct {
+		UserID string `bson:"user_id"`
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "user_id", Value: 1}}).
+		SetProjection(bson.D{{Key: "_id", Value: 0}, {Key: "user_id", Value: 1}})
+	if err := findAll(ctx, d.follows, bson.D{{Key: "issue_id", Value: issueID}}, &docs, opts); err != nil {
+		return nil, err
+	}
+	out := make([]string, len(docs))
+	for i, doc := range docs {
+		out[i] = doc.UserID
+	}
+	return out, nil
+}
+
+// notificationDoc is one entry in a person's list, keyed by its ID. read is
+// the one field updated in place, only ever to true, by its one reader.
+type notificationDoc struct {
+	ID      string    `bson:"_id"`
+	UserID  string    `bson:"user_id"`
+	IssueID string    `bson:"issue_id"`
+	Title   string    `bson:"title"`
+	Kind    string    `bson:"kind"`
+	Status  string    `bson:"status"`
+	At      time.Time `bson:"at"`
+	Read    bool      `bson:"read"`
+}
+
+// AddNotification inserts a notification; ErrConflict when its ID is taken.
+func (d *DB) AddNotification(ctx context.Context, n *forum.Notification) error {
+	return insert(ctx, d.notifications, notificationDoc{ID: n.ID, UserID: n.UserID, IssueID: n.IssueID, Title: n.Title,
+		Kind: string(n.Kind), Status: string(n.Status), At: utc(n.At), Read: n.Read})
+}
+
+// ListNotifications returns a person's notifications, newest first (ties by
+// ID, as in the SQLite adapter), at most limit (none when limit is not
+// positive). FerretDB sorts every notification of the person in memory
+// before the limit applies.
+func (d *DB) ListNotifications(ctx context.Context, userID string, limit int) ([]*forum.Notification, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var docs []notificationDoc
+	opts := options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit))
+	if err := findAll(ctx, d.notifications, bson.D{{Key: "user_id", Value: userID}}, &docs, opts); err != nil {
+		return nil, err
+	}
+	out := make([]*forum.Notification, len(docs))
+	for i, doc := range docs {
+		out[i] = &forum.Notification{ID: doc.ID, UserID: doc.UserID, IssueID: doc.IssueID, Title: doc.Title,
+			Kind: forum.NoticeKind(doc.Kind), Status: forum.Status(doc.Status), At: doc.At.UTC(), Read: doc.Read}
+	}
+	return out, nil
+}
+
+// unread matches a person's unread notifications.
+func unread(userID string) bson.D {
+	return bson.D{{Key: "user_id", Value: userID}, {Key: "read", Value: false}}
+}
+
+// CountUnread counts a person's unread notifications.
+func (d *DB) CountUnread(ctx context.Context, userID string) (int, error) {
+	n, err := d.notifications.CountDocuments(ctx, unread(userID))
+	if err != nil {
+		return 0, translate(err)
+	}
+	return int(n), nil
+}
+
+// MarkRead marks all of a person's notifications read. The person is the
+// one writer of read, and a notification inserted meanwhile is a new
+// document that no update touches: it stays unread, as it should.
+func (d *DB) MarkRead(ctx context.Context, userID string) error {
+	_, err := d.notifications.UpdateMany(ctx, unread(userID), bson.D{{Key: "$set", Value: bson.D{{Key: "read", Value: true}}}})
+	return translate(err)
+}
+
+// reportDoc is a member's flag on an issue or a comment, keyed by its ID.
+type reportDoc struct {
+	ID         string    `bson:"_id"`
+	ForumID    string    `bson:"forum_id"`
+	IssueID    string    `bson:"issue_id"`
+	CommentID  string    `bson:"comment_id"`
+	ReporterID string    `bson:"reporter_id"`
+	Reason     string    `bson:"reason"`
+	At         time.Time `bson:"at"`
+}
+
+// AddReport inserts a report; ErrConflict when its ID is taken.
+func (d *DB) AddReport(ctx context.Context, r *forum.Report) error {
+	return insert(ctx, d.reports, reportDoc{ID: r.ID, ForumID: r.ForumID, IssueID: r.IssueID, CommentID: r.CommentID,
+		ReporterID: r.ReporterID, Reason: r.Reason, At: utc(r.At)})
+}
+
+// ListReports returns a forum's reports, newest first (ties by ID).
+func (d *DB) ListReports(ctx context.Context, forumID string) ([]*forum.Report, error) {
+	var docs []reportDoc
+	opts := options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: 1}})
+	if err := findAll(ctx, d.reports, bson.D{{Key: "forum_id", Value: forumID}}, &docs, opts); err != nil {
+		return nil, err
+	}
+	out := make([]*forum.Report, len(docs))
+	for i, doc := range docs {
+		out[i] = &forum.Report{ID: doc.ID, ForumID: doc.ForumID, IssueID: doc.IssueID, CommentID: doc.CommentID,
+			ReporterID: doc.ReporterID, Reason: doc.Reason, At: doc.At.UTC()}
 	}
 	return out, nil
 }

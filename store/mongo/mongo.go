@@ -69,6 +69,11 @@ type DB struct {
 	comments    *driver.Collection
 	idempotency *driver.Collection
 
+	commentVersions *driver.Collection
+	follows         *driver.Collection
+	notifications   *driver.Collection
+	reports         *driver.Collection
+
 	// auditSeq is the highest audit sequence number this process has seen
 	// taken (see audit.go).
 	auditSeq seqHint
@@ -148,6 +153,11 @@ func newDB(client *driver.Client, database string) *DB {
 		supports:      db.Collection("supports"),
 		comments:      db.Collection("comments"),
 		idempotency:   db.Collection("idempotency"),
+
+		commentVersions: db.Collection("comment_versions"),
+		follows:         db.Collection("follows"),
+		notifications:   db.Collection("notifications"),
+		reports:         db.Collection("reports"),
 	}
 }
 
@@ -206,7 +216,8 @@ var indexes = map[string][]index{
 		{name: "subject_seq", keys: bson.D{{Key: "subject", Value: 1}, {Key: "seq", Value: -1}}},
 	},
 	// The forum domain (forum.go). Forums, issues, follow-ups (by selector),
-	// comments and idempotency records (by key) are unique on _id.
+	// comments, notifications, reports and idempotency records (by key) are
+	// unique on _id.
 	"members": {
 		{name: "member_unique", keys: bson.D{{Key: "forum_id", Value: 1}, {Key: "user_id", Value: 1}}, unique: true},
 		{name: "user", keys: bson.D{{Key: "user_id", Value: 1}}},
@@ -222,6 +233,18 @@ var indexes = map[string][]index{
 	},
 	"comments": {
 		{name: "issue_created", keys: bson.D{{Key: "issue_id", Value: 1}, {Key: "created_at", Value: 1}}},
+	},
+	"comment_versions": {
+		{name: "comment_seq_unique", keys: bson.D{{Key: "comment_id", Value: 1}, {Key: "seq", Value: 1}}, unique: true},
+	},
+	"follows": {
+		{name: "follow_unique", keys: bson.D{{Key: "issue_id", Value: 1}, {Key: "user_id", Value: 1}}, unique: true},
+	},
+	"notifications": {
+		{name: "user_at", keys: bson.D{{Key: "user_id", Value: 1}, {Key: "at", Value: -1}}},
+	},
+	"reports": {
+		{name: "forum_at", keys: bson.D{{Key: "forum_id", Value: 1}, {Key: "at", Value: -1}}},
 	},
 }
 

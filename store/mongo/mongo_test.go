@@ -74,6 +74,11 @@ func TestIndexes(t *testing.T) {
 		"events":      {"issue_seq_unique": true},
 		"supports":    {"support_unique": true},
 		"comments":    {"issue_created": false},
+
+		"comment_versions": {"comment_seq_unique": true},
+		"follows":          {"follow_unique": true},
+		"notifications":    {"user_at": false},
+		"reports":          {"forum_at": false},
 	}
 	for coll, ixs := range want {
 		specs, err := client.Database(name).Collection(coll).Indexes().ListSpecifications(t.Context())

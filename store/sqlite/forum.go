@@ -350,22 +350,144 @@ func (d *DB) CountSupports(ctx context.Context, issueID string) (int, error) {
 
 // AddComment inserts a comment.
 func (d *DB) AddComment(ctx context.Context, c *forum.Comment) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO comments (id, issue_id, author_id, author_name, body, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		c.ID, c.IssueID, c.AuthorID, c.AuthorName, c.Body, ms(c.CreatedAt))
+	_, err := d.db.ExecContext(ctx, `INSERT INTO comments (`+commentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.IssueID, c.AuthorID, c.AuthorName, c.Body, ms(c.CreatedAt), ms(c.EditedAt))
 	return translate(err)
+}
+
+const commentColumns = `id, issue_id, author_id, author_name, body, created_at, edited_at`
+
+func scanComment(row interface{ Scan(...any) error }) (*forum.Comment, error) {
+	var c forum.Comment
+	var created, edited int64
+	if err := row.Scan(&c.ID, &c.IssueID, &c.AuthorID, &c.AuthorName, &c.Body, &created, &edited); err != nil {
+		return nil, translate(err)
+	}
+	c.CreatedAt, c.EditedAt = fromMS(created), fromMS(edited)
+	return &c, nil
 }
 
 // ListComments returns an issue's comments, oldest first.
 func (d *DB) ListComments(ctx context.Context, issueID string) ([]*forum.Comment, error) {
-	return queryAll(ctx, d, func(row interface{ Scan(...any) error }) (*forum.Comment, error) {
-		var c forum.Comment
-		var created int64
-		if err := row.Scan(&c.ID, &c.IssueID, &c.AuthorID, &c.AuthorName, &c.Body, &created); err != nil {
+	return queryAll(ctx, d, scanComment, `SELECT `+commentColumns+` FROM comments WHERE issue_id = ? ORDER BY created_at, id`, issueID)
+}
+
+// FindComment returns a comment.
+func (d *DB) FindComment(ctx context.Context, id string) (*forum.Comment, error) {
+	return scanComment(d.db.QueryRowContext(ctx, `SELECT `+commentColumns+` FROM comments WHERE id = ?`, id))
+}
+
+// UpdateComment replaces a comment's body and edit time.
+func (d *DB) UpdateComment(ctx context.Context, c *forum.Comment) error {
+	return d.execOne(ctx, `UPDATE comments SET body = ?, edited_at = ? WHERE id = ?`, c.Body, ms(c.EditedAt), c.ID)
+}
+
+// AddCommentVersion keeps an earlier text of a comment.
+func (d *DB) AddCommentVersion(ctx context.Context, v *forum.CommentVersion) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO comment_versions (comment_id, seq, body, at) VALUES (?, ?, ?, ?)`, v.CommentID, v.Seq, v.Body, ms(v.At))
+	return translate(err)
+}
+
+// ListCommentVersions returns a comment's earlier texts, oldest first.
+func (d *DB) ListCommentVersions(ctx context.Context, commentID string) ([]*forum.CommentVersion, error) {
+	return queryAll(ctx, d, func(row interface{ Scan(...any) error }) (*forum.CommentVersion, error) {
+		var v forum.CommentVersion
+		var at int64
+		if err := row.Scan(&v.CommentID, &v.Seq, &v.Body, &at); err != nil {
 			return nil, translate(err)
 		}
-		c.CreatedAt = fromMS(created)
-		return &c, nil
-	}, `SELECT id, issue_id, author_id, author_name, body, created_at FROM comments WHERE issue_id = ? ORDER BY created_at, id`, issueID)
+		v.At = fromMS(at)
+		return &v, nil
+	}, `SELECT comment_id, seq, body, at FROM comment_versions WHERE comment_id = ? ORDER BY seq`, commentID)
+}
+
+// AddFollow makes a person follow an issue.
+func (d *DB) AddFollow(ctx context.Context, f *forum.Follow) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO follows (issue_id, user_id, at) VALUES (?, ?, ?)`, f.IssueID, f.UserID, ms(f.At))
+	return translate(err)
+}
+
+// RemoveFollow stops a person following an issue.
+func (d *DB) RemoveFollow(ctx context.Context, issueID, userID string) error {
+	return d.execOne(ctx, `DELETE FROM follows WHERE issue_id = ? AND user_id = ?`, issueID, userID)
+}
+
+// IsFollowing reports whether a person follows an issue.
+func (d *DB) IsFollowing(ctx context.Context, issueID, userID string) (bool, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM follows WHERE issue_id = ? AND user_id = ?`, issueID, userID).Scan(&n)
+	return n > 0, translate(err)
+}
+
+// ListFollowers returns the IDs of an issue's followers.
+func (d *DB) ListFollowers(ctx context.Context, issueID string) ([]string, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT user_id FROM follows WHERE issue_id = ? ORDER BY user_id`, issueID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, id)
+	}
+	return out, translate(rows.Err())
+}
+
+// AddNotification inserts a notification.
+func (d *DB) AddNotification(ctx context.Context, n *forum.Notification) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO notifications (id, user_id, issue_id, title, kind, status, at, read) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.ID, n.UserID, n.IssueID, n.Title, n.Kind, n.Status, ms(n.At), n.Read)
+	return translate(err)
+}
+
+// ListNotifications returns a person's newest notifications first.
+func (d *DB) ListNotifications(ctx context.Context, userID string, limit int) ([]*forum.Notification, error) {
+	return queryAll(ctx, d, func(row interface{ Scan(...any) error }) (*forum.Notification, error) {
+		var n forum.Notification
+		var at int64
+		if err := row.Scan(&n.ID, &n.UserID, &n.IssueID, &n.Title, &n.Kind, &n.Status, &at, &n.Read); err != nil {
+			return nil, translate(err)
+		}
+		n.At = fromMS(at)
+		return &n, nil
+	}, `SELECT id, user_id, issue_id, title, kind, status, at, read FROM notifications WHERE user_id = ? ORDER BY at DESC, id LIMIT ?`, userID, limit)
+}
+
+// CountUnread counts a person's unread notifications.
+func (d *DB) CountUnread(ctx context.Context, userID string) (int, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read = 0`, userID).Scan(&n)
+	return n, translate(err)
+}
+
+// MarkRead marks all of a person's notifications read.
+func (d *DB) MarkRead(ctx context.Context, userID string) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE notifications SET read = 1 WHERE user_id = ? AND read = 0`, userID)
+	return translate(err)
+}
+
+// AddReport inserts a report.
+func (d *DB) AddReport(ctx context.Context, r *forum.Report) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO reports (id, forum_id, issue_id, comment_id, reporter_id, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.ForumID, r.IssueID, r.CommentID, r.ReporterID, r.Reason, ms(r.At))
+	return translate(err)
+}
+
+// ListReports returns a forum's reports, newest first.
+func (d *DB) ListReports(ctx context.Context, forumID string) ([]*forum.Report, error) {
+	return queryAll(ctx, d, func(row interface{ Scan(...any) error }) (*forum.Report, error) {
+		var r forum.Report
+		var at int64
+		if err := row.Scan(&r.ID, &r.ForumID, &r.IssueID, &r.CommentID, &r.ReporterID, &r.Reason, &at); err != nil {
+			return nil, translate(err)
+		}
+		r.At = fromMS(at)
+		return &r, nil
+	}, `SELECT id, forum_id, issue_id, comment_id, reporter_id, reason, at FROM reports WHERE forum_id = ? ORDER BY at DESC, id`, forumID)
 }
 
 // AddIdempotency records a handled form.

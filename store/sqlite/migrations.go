@@ -163,6 +163,43 @@ var migrations = []string{
 		result TEXT NOT NULL,
 		at INTEGER NOT NULL
 	);`,
+
+	// 3: comment edits, follows, notifications and reports.
+	`ALTER TABLE comments ADD COLUMN edited_at INTEGER NOT NULL DEFAULT 0;
+	CREATE TABLE comment_versions (
+		comment_id TEXT NOT NULL,
+		seq INTEGER NOT NULL,
+		body TEXT NOT NULL,
+		at INTEGER NOT NULL,
+		PRIMARY KEY (comment_id, seq)
+	);
+	CREATE TABLE follows (
+		issue_id TEXT NOT NULL,
+		user_id TEXT NOT NULL,
+		at INTEGER NOT NULL,
+		PRIMARY KEY (issue_id, user_id)
+	);
+	CREATE TABLE notifications (
+		id TEXT PRIMARY KEY,
+		user_id TEXT NOT NULL,
+		issue_id TEXT NOT NULL,
+		title TEXT NOT NULL,
+		kind TEXT NOT NULL,
+		status TEXT NOT NULL,
+		at INTEGER NOT NULL,
+		read INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX notifications_user ON notifications (user_id, at);
+	CREATE TABLE reports (
+		id TEXT PRIMARY KEY,
+		forum_id TEXT NOT NULL,
+		issue_id TEXT NOT NULL,
+		comment_id TEXT NOT NULL,
+		reporter_id TEXT NOT NULL,
+		reason TEXT NOT NULL,
+		at INTEGER NOT NULL
+	);
+	CREATE INDEX reports_forum ON reports (forum_id, at);`,
 }
 
 // migrate brings the schema up to date.

@@ -31,6 +31,10 @@ func RunForum(t *testing.T, open ForumOpener) {
 	t.Run("FollowUps", func(t *testing.T) { testFollowUps(t, open) })
 	t.Run("Supports", func(t *testing.T) { testSupports(t, open) })
 	t.Run("Comments", func(t *testing.T) { testComments(t, open) })
+	t.Run("CommentEdits", func(t *testing.T) { testCommentEdits(t, open) })
+	t.Run("Follows", func(t *testing.T) { testFollows(t, open) })
+	t.Run("Notifications", func(t *testing.T) { testNotifications(t, open) })
+	t.Run("Reports", func(t *testing.T) { testReports(t, open) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open) })
 	t.Run("ListIssues", func(t *testing.T) { testListIssues(t, open) })
 }
@@ -429,5 +433,119 @@ func testListIssues(t *testing.T, open ForumOpener) {
 	must(t, err)
 	if len(past) != 0 || total != 4 {
 		t.Fatalf("offset past the end gave %d issues, total %d", len(past), total)
+	}
+}
+
+func testCommentEdits(t *testing.T, open ForumOpener) {
+	s, ctx := open(t), ctxFor(t)
+	c := &forum.Comment{ID: secret.NewID(), IssueID: "i1", AuthorID: "u1", AuthorName: "Amina", Body: "first text", CreatedAt: now}
+	must(t, s.AddComment(ctx, c))
+	got, err := s.FindComment(ctx, c.ID)
+	must(t, err)
+	if got.Body != "first text" || !got.EditedAt.IsZero() || got.AuthorID != "u1" {
+		t.Fatalf("FindComment = %+v", got)
+	}
+	_, err = s.FindComment(ctx, "nope")
+	wantErr(t, err, fault.ErrNotFound)
+	must(t, s.AddCommentVersion(ctx, &forum.CommentVersion{CommentID: c.ID, Seq: 1, Body: "first text", At: now}))
+	wantErr(t, s.AddCommentVersion(ctx, &forum.CommentVersion{CommentID: c.ID, Seq: 1, Body: "x", At: now}), fault.ErrConflict)
+	c.Body, c.EditedAt = "second text", now.Add(time.Minute)
+	must(t, s.UpdateComment(ctx, c))
+	must(t, s.AddCommentVersion(ctx, &forum.CommentVersion{CommentID: c.ID, Seq: 2, Body: "older still", At: now.Add(-time.Minute)}))
+	got, err = s.FindComment(ctx, c.ID)
+	must(t, err)
+	if got.Body != "second text" {
+		t.Fatalf("UpdateComment not kept: %+v", got)
+	}
+	sameTime(t, "EditedAt", got.EditedAt, now.Add(time.Minute))
+	list, err := s.ListComments(ctx, "i1")
+	must(t, err)
+	sameTime(t, "listed EditedAt", list[0].EditedAt, now.Add(time.Minute))
+	vs, err := s.ListCommentVersions(ctx, c.ID)
+	must(t, err)
+	if len(vs) != 2 || vs[0].Body != "first text" || vs[1].Seq != 2 {
+		t.Fatalf("ListCommentVersions = %+v", vs)
+	}
+	wantErr(t, s.UpdateComment(ctx, &forum.Comment{ID: "nope"}), fault.ErrNotFound)
+}
+
+func testFollows(t *testing.T, open ForumOpener) {
+	s, ctx := open(t), ctxFor(t)
+	const n = 12
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 2 { // twice each: still one follow
+				err := s.AddFollow(ctx, &forum.Follow{IssueID: "i1", UserID: fmt.Sprintf("u%02d", i), At: now})
+				if err != nil && !errors.Is(err, fault.ErrConflict) {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	ids, err := s.ListFollowers(ctx, "i1")
+	must(t, err)
+	slices.Sort(ids)
+	if len(ids) != n || ids[0] != "u00" {
+		t.Fatalf("ListFollowers = %v", ids)
+	}
+	yes, err := s.IsFollowing(ctx, "i1", "u03")
+	must(t, err)
+	must(t, s.RemoveFollow(ctx, "i1", "u03"))
+	wantErr(t, s.RemoveFollow(ctx, "i1", "u03"), fault.ErrNotFound)
+	no, err := s.IsFollowing(ctx, "i1", "u03")
+	must(t, err)
+	if !yes || no {
+		t.Fatalf("IsFollowing before/after = %v/%v", yes, no)
+	}
+	other, err := s.ListFollowers(ctx, "i2")
+	must(t, err)
+	if len(other) != 0 {
+		t.Fatalf("followers of another issue: %v", other)
+	}
+}
+
+func testNotifications(t *testing.T, open ForumOpener) {
+	s, ctx := open(t), ctxFor(t)
+	for i := range 5 {
+		must(t, s.AddNotification(ctx, &forum.Notification{ID: secret.NewID(), UserID: "u1", IssueID: "i1", Title: fmt.Sprintf("n%d", i),
+			Kind: forum.NoticeStatus, Status: forum.StatusOnAgenda, At: now.Add(time.Duration(i) * time.Minute)}))
+	}
+	must(t, s.AddNotification(ctx, &forum.Notification{ID: secret.NewID(), UserID: "u2", IssueID: "i1", Title: "other", Kind: forum.NoticeResponse, At: now}))
+	list, err := s.ListNotifications(ctx, "u1", 3)
+	must(t, err)
+	if len(list) != 3 || list[0].Title != "n4" || list[0].Kind != forum.NoticeStatus || list[0].Status != forum.StatusOnAgenda || list[0].Read || list[0].IssueID != "i1" {
+		t.Fatalf("ListNotifications = %+v", list)
+	}
+	sameTime(t, "At", list[0].At, now.Add(4*time.Minute))
+	n, err := s.CountUnread(ctx, "u1")
+	must(t, err)
+	if n != 5 {
+		t.Fatalf("CountUnread = %d; want 5", n)
+	}
+	must(t, s.MarkRead(ctx, "u1"))
+	n, err = s.CountUnread(ctx, "u1")
+	must(t, err)
+	other, err := s.CountUnread(ctx, "u2")
+	must(t, err)
+	list, err = s.ListNotifications(ctx, "u1", 10)
+	must(t, err)
+	if n != 0 || other != 1 || len(list) != 5 || !list[4].Read {
+		t.Fatalf("after MarkRead: unread %d, other %d, %+v", n, other, list)
+	}
+}
+
+func testReports(t *testing.T, open ForumOpener) {
+	s, ctx := open(t), ctxFor(t)
+	must(t, s.AddReport(ctx, &forum.Report{ID: secret.NewID(), ForumID: "f1", IssueID: "i1", ReporterID: "u1", Reason: "Names a child", At: now}))
+	must(t, s.AddReport(ctx, &forum.Report{ID: secret.NewID(), ForumID: "f1", IssueID: "i1", CommentID: "c1", ReporterID: "u2", Reason: "Unkind", At: now.Add(time.Minute)}))
+	must(t, s.AddReport(ctx, &forum.Report{ID: secret.NewID(), ForumID: "f2", IssueID: "i9", ReporterID: "u1", Reason: "x", At: now}))
+	rs, err := s.ListReports(ctx, "f1")
+	must(t, err)
+	if len(rs) != 2 || rs[0].CommentID != "c1" || rs[0].Reason != "Unkind" || rs[1].ReporterID != "u1" || rs[1].IssueID != "i1" {
+		t.Fatalf("ListReports = %+v", rs)
 	}
 }
