@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -166,11 +164,15 @@ func testAnonymousIssueJourney(t *testing.T, store string) {
 }
 
 // TestAnonymousStoresNothingIdentifying submits as a signed-in member who
-// chooses anonymity, with a distinctive user agent, then searches the whole
-// data directory and the logs for the user agent, the IP, the session and
-// the account: nothing.
+// chooses anonymity, with a distinctive user agent, then searches everything
+// the store holds (the SQLite files, or every MongoDB document) and the logs
+// for the user agent, the IP, the session and the form's key: nothing.
 func TestAnonymousStoresNothingIdentifying(t *testing.T) {
-	fe := newForumEnv(t, "sqlite", forum.ForumSettings{AllowAnonymous: true})
+	onEachStore(t, testAnonymousStoresNothingIdentifying)
+}
+
+func testAnonymousStoresNothingIdentifying(t *testing.T, store string) {
+	fe := newForumEnv(t, store, forum.ForumSettings{AllowAnonymous: true})
 	const agent = "DistinctiveAgent/7.7 (anonymity-test)"
 	c := fe.Member
 	path := "/forums/" + fe.Forum.ID + "/raise"
@@ -184,7 +186,6 @@ func TestAnonymousStoresNothingIdentifying(t *testing.T) {
 	wantStatus(t, r, 200)
 	wantContains(t, r.Body, "Keep this follow-up code")
 
-	ctx := context.Background()
 	sessionToken := ""
 	for _, ck := range c.http.Jar.Cookies(mustURL(t, fe.URL)) {
 		if ck.Name == "chorus_session" {
@@ -194,25 +195,27 @@ func TestAnonymousStoresNothingIdentifying(t *testing.T) {
 	if sessionToken == "" {
 		t.Fatal("member has no session cookie")
 	}
-	// Close the store so every byte is in the files, then read them all.
-	dir := storeDir(t, fe.env)
-	fe.Close()
-	var all []byte
-	filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() {
-			b, _ := os.ReadFile(p)
-			all = append(all, b...)
-		}
-		return nil
-	})
-	all = append(all, []byte(fe.Logs.String())...)
+	// The anonymous issue is linked to no account and keeps only the day.
+	view, err := fe.Forums.Issues(context.Background(), forum.Viewer{}, forum.IssueFilter{ForumID: fe.Forum.ID, Query: "Anonymous from a member"})
+	if err != nil || view.Total != 1 {
+		t.Fatalf("issue not found: %v", err)
+	}
+	iss := view.Issues[0]
+	if iss.AuthorID != "" || iss.AuthorName != "" || !iss.Anonymous || !iss.CreatedAt.Equal(iss.CreatedAt.Truncate(24*time.Hour)) {
+		t.Fatalf("anonymous issue keeps %+v", iss.Issue)
+	}
+	all := append(storedBytes(t, fe.env), []byte(fe.Logs.String())...)
+	if !bytes.Contains(all, []byte("Anonymous from a member")) {
+		t.Fatal("the search did not see the issue itself: it cannot be trusted")
+	}
 	for _, secretText := range []string{agent, "127.0.0.1", sessionToken, "idem-anon-1"} {
 		if bytes.Contains(all, []byte(secretText)) {
-			t.Errorf("the data directory or logs hold %q", secretText)
+			t.Errorf("the store or logs hold %q", secretText)
 		}
 	}
-	// The anonymous records carry no account and only the day.
-	_ = ctx
+	if strings.Contains(string(all), fe.MemberUser.ID+`","Anonymous`) {
+		t.Fatal("the member's account ID sits beside the anonymous issue")
+	}
 }
 
 func TestIdempotentSubmission(t *testing.T) { onEachStore(t, testIdempotentSubmission) }
@@ -432,4 +435,19 @@ func testFollowNotifyReportEdit(t *testing.T, store string) {
 	wantStatus(t, fac.post(issuePath+"/report", url.Values{"csrf": {fac.csrf(issuePath)}, "comment": {commentID}, "reason": {"Names a school"}}), 303)
 	wantContains(t, fac.get("/forums/"+fe.Forum.ID+"/reports").Body, "Names a school", "A comment")
 	wantStatus(t, fe.Member.get("/forums/"+fe.Forum.ID+"/reports"), 403)
+}
+
+func TestVisitorSupportByDevice(t *testing.T) {
+	fe := newForumEnv(t, "sqlite", forum.ForumSettings{AllowAnonymous: true, VisitorSupport: true})
+	r := fe.raise(fe.Member, url.Values{"title": {"Open to everyone"}, "body": {"Text"}, "anonymous": {"no"}})
+	issuePath := r.Location
+	v := fe.client()
+	r = v.get(issuePath)
+	wantContains(t, r.Body, "Anyone can say this affects them too")
+	wantStatus(t, v.post(issuePath+"/support", url.Values{"csrf": {v.csrf(issuePath)}}), 303)
+	wantStatus(t, v.post(issuePath+"/support", url.Values{"csrf": {v.csrf(issuePath)}}), 303)
+	wantContains(t, v.get(issuePath).Body, "1 family affected", "Take back my support")
+	other := fe.client()
+	wantStatus(t, other.post(issuePath+"/support", url.Values{"csrf": {other.csrf(issuePath)}}), 303)
+	wantContains(t, other.get(issuePath).Body, "2 families affected")
 }

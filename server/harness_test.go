@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -22,6 +23,10 @@ import (
 	"chorus/server"
 	"chorus/store/mongo"
 	"chorus/store/sqlite"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	mongodriver "go.mongodb.org/mongo-driver/v2/mongo"
+	mongooptions "go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/pquerna/otp/totp"
 )
@@ -41,6 +46,8 @@ type env struct {
 	Server   *server.Server
 	Store    Store
 	Close    func() // closes the store, to simulate an outage
+	mongoURI string // for tests that read MongoDB directly
+	mongoDB  string
 	Accounts *account.Service
 	Forums   *forum.Service
 	Logs     *syncBuffer
@@ -74,6 +81,10 @@ func TestMain(m *testing.M) { os.Exit(mongotest.Run(m)) }
 // stores are the adapters the journeys run on.
 var stores = []string{"sqlite", "mongo"}
 
+// lastMongo is the URI and database openStore last opened (tests run their
+// environments one at a time).
+var lastMongo [2]string
+
 // onEachStore runs a test once per storage adapter.
 func onEachStore(t *testing.T, test func(t *testing.T, store string)) {
 	for _, kind := range stores {
@@ -86,6 +97,7 @@ func openStore(t *testing.T, kind string) (Store, func()) {
 	ctx := context.Background()
 	if kind == "mongo" {
 		uri, name := mongotest.Database(t)
+		lastMongo = [2]string{uri, name}
 		db, err := mongo.Open(ctx, uri, name)
 		if err != nil {
 			t.Fatal(err)
@@ -107,7 +119,9 @@ func newEnv(t *testing.T, opts ...envOption) *env { return newEnvOn(t, "sqlite",
 
 func newEnvOn(t *testing.T, kind string, opts ...envOption) *env {
 	t.Helper()
+	lastMongo = [2]string{}
 	db, closeDB := openStore(t, kind)
+	mongoAt := lastMongo
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	auditLog := audit.NewLog(db, time.Now)
@@ -128,7 +142,7 @@ func newEnvOn(t *testing.T, kind string, opts ...envOption) *env {
 	}
 	go srv.App().Listener(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	e := &env{t: t, URL: "http://" + ln.Addr().String(), Server: srv, Store: db, Close: closeDB, Accounts: accounts, Forums: forums, Logs: logs, Token: "setup-token-for-tests"}
+	e := &env{t: t, URL: "http://" + ln.Addr().String(), Server: srv, Store: db, Close: closeDB, mongoURI: mongoAt[0], mongoDB: mongoAt[1], Accounts: accounts, Forums: forums, Logs: logs, Token: "setup-token-for-tests"}
 	srv.SetSetupToken(e.Token)
 	return e
 }
@@ -336,11 +350,54 @@ func newRequest(t *testing.T, method, u string) *http.Request {
 
 func nopCloser(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
 
-// storeDir is where an embedded store keeps its files.
-func storeDir(t *testing.T, e *env) string {
-	d, ok := e.Store.(interface{ Dir() string })
-	if !ok {
-		t.Skip("not an embedded store")
+// storedBytes returns everything the store holds: an embedded store's
+// files (closed first, so everything is in them), or every document of the
+// test's MongoDB database as extended JSON.
+func storedBytes(t *testing.T, e *env) []byte {
+	t.Helper()
+	var all []byte
+	if d, ok := e.Store.(interface{ Dir() string }); ok {
+		e.Close()
+		err := filepath.Walk(d.Dir(), func(p string, info os.FileInfo, err error) error {
+			if err != nil || info.IsDir() {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			all = append(all, b...)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return all
 	}
-	return d.Dir()
+	ctx := context.Background()
+	client, err := mongodriver.Connect(mongooptions.Client().ApplyURI(e.mongoURI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Disconnect(ctx)
+	db := client.Database(e.mongoDB)
+	names, err := db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		cur, err := db.Collection(name).Find(ctx, bson.D{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for cur.Next(ctx) {
+			js, err := bson.MarshalExtJSON(cur.Current, false, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, js...)
+		}
+		if err := cur.Err(); err != nil {
+			t.Fatal(err)
+		}
+		cur.Close(ctx)
+	}
+	return all
 }
