@@ -178,11 +178,14 @@ func (c *client) do(req *http.Request) response {
 	if err != nil {
 		c.e.t.Fatal(err)
 	}
-	if len(b) > 0 { // a redirect leaves the last page, and its token, in place
-		c.mu.Lock()
+	c.mu.Lock()
+	switch {
+	case strings.Contains(strings.Join(res.Header.Values("Set-Cookie"), ";"), "chorus_session="):
+		c.last = "" // signed in or out: tokens on earlier pages were bound to the old session
+	case len(b) > 0: // a redirect leaves the last page, and its token, in place
 		c.last = string(b)
-		c.mu.Unlock()
 	}
+	c.mu.Unlock()
 	return response{Status: res.StatusCode, Body: string(b), Location: res.Header.Get("Location"), Header: res.Header}
 }
 
