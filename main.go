@@ -126,6 +126,7 @@ func open(ctx context.Context, cfg *Config, logOut io.Writer) (*app, error) {
 	a.audit = audit.NewLog(a.store, clock)
 	a.accounts = account.NewService(a.store, a.audit, clock, account.DefaultSettings)
 	a.forums = forum.NewService(a.store, a.audit, clock, key)
+	a.accounts.RegisterScope(account.ScopeForum, a.forums) // forum invitations: the forum owns its roles
 	return a, nil
 }
 

@@ -28,6 +28,9 @@ type ScopeKind string
 const (
 	ScopeInstallation ScopeKind = "installation"
 	ScopeOrganisation ScopeKind = "organisation"
+	// ScopeForum is one parent carer forum; the forum domain owns its roles
+	// (see ScopeAuthority).
+	ScopeForum ScopeKind = "forum"
 )
 
 // Scope is the thing a role applies to: the whole installation, or one

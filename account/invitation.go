@@ -16,8 +16,8 @@ func (s *Service) CreateInvitation(ctx context.Context, by *Principal, role Role
 	if err := s.checkRoleScope(ctx, role, sc); err != nil {
 		return nil, "", err
 	}
-	if !by.canGrant(role, sc) {
-		return nil, "", ErrForbidden
+	if ok, err := s.canInvite(ctx, by, role, sc); err != nil || !ok {
+		return nil, "", errors.Join(ErrForbidden, err)
 	}
 	note = strings.TrimSpace(note)
 	if utf8.RuneCountInString(note) > 200 {
@@ -40,9 +40,27 @@ func (s *Service) Invitations(ctx context.Context, by *Principal) ([]*Invitation
 	if err != nil {
 		return nil, err
 	}
+	return s.visibleInvitations(ctx, by, all, func(*Invitation) bool { return true })
+}
+
+// ScopeInvitations lists the invitations to one scope that a person may see.
+func (s *Service) ScopeInvitations(ctx context.Context, by *Principal, sc Scope) ([]*Invitation, error) {
+	all, err := s.store.ListInvitations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.visibleInvitations(ctx, by, all, func(inv *Invitation) bool { return inv.Scope == sc })
+}
+
+func (s *Service) visibleInvitations(ctx context.Context, by *Principal, all []*Invitation, keep func(*Invitation) bool) ([]*Invitation, error) {
 	var out []*Invitation
 	for _, inv := range all {
-		if !by.canGrant(inv.Role, inv.Scope) {
+		if !keep(inv) {
+			continue
+		}
+		if ok, err := s.canInvite(ctx, by, inv.Role, inv.Scope); err != nil {
+			return nil, err
+		} else if !ok {
 			continue
 		}
 		if err := s.fillUse(ctx, inv); err != nil {
@@ -73,7 +91,9 @@ func (s *Service) RevokeInvitation(ctx context.Context, by *Principal, id string
 	if err != nil {
 		return err
 	}
-	if !by.canGrant(inv.Role, inv.Scope) {
+	if ok, err := s.canInvite(ctx, by, inv.Role, inv.Scope); err != nil {
+		return err
+	} else if !ok {
 		return ErrNotFound // someone else's invitation does not exist for this person
 	}
 	if err := s.fillUse(ctx, inv); err != nil {
@@ -116,6 +136,14 @@ func (s *Service) AcceptInvitation(ctx context.Context, token string, p *Princip
 	if err != nil {
 		return nil, err
 	}
+	if a, ok := s.scopes[inv.Scope.Kind]; ok {
+		if err := a.CheckAccept(ctx, inv.Role, inv.Scope, n.DisplayName); err != nil {
+			return nil, err
+		}
+		if n.Name == "" {
+			n.Name = n.DisplayName
+		}
+	}
 	var u *User
 	if p != nil {
 		u = p.User
@@ -143,6 +171,12 @@ func (s *Service) AcceptInvitation(ctx context.Context, token string, p *Princip
 			return nil, ErrInvitationGone
 		}
 		return nil, claimErr
+	}
+	if a, ok := s.scopes[inv.Scope.Kind]; ok { // a scope another domain owns: it gives the role
+		if err := a.Accept(ctx, u, inv.Role, inv.Scope, n.DisplayName); err != nil {
+			return nil, err
+		}
+		return u, s.record(ctx, &Principal{User: u}, "invitation.accept", "invitation:"+inv.ID, Scope{}, "role "+string(inv.Role)+" "+inv.Scope.String())
 	}
 	err = s.store.AddGrant(ctx, Grant{UserID: u.ID, Role: inv.Role, Scope: inv.Scope, CreatedAt: s.now()})
 	if err != nil && !errors.Is(err, fault.ErrConflict) { // already had the role: the use still counts

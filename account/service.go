@@ -39,6 +39,57 @@ type Service struct {
 	audit    *audit.Log
 	clock    func() time.Time
 	settings Settings
+	scopes   map[ScopeKind]ScopeAuthority
+}
+
+// ScopeAuthority owns the roles of a kind of scope that another domain
+// defines (a forum's members and facilitators): who may give them, what the
+// scope is called, and what accepting an invitation to it does. Invitations
+// to such scopes use the same links, expiry, revocation and single use as
+// every other invitation.
+type ScopeAuthority interface {
+	// ValidRole reports whether role exists in sc (and sc exists).
+	ValidRole(ctx context.Context, role Role, sc Scope) error
+	// CanInvite reports whether p may invite people to role in sc.
+	CanInvite(ctx context.Context, p *Principal, role Role, sc Scope) (bool, error)
+	// ScopeName names sc for the invitation page.
+	ScopeName(ctx context.Context, sc Scope) (string, error)
+	// CheckAccept checks what the person typed (a display name) before
+	// anything is created.
+	CheckAccept(ctx context.Context, role Role, sc Scope, displayName string) error
+	// Accept gives u the role, named displayName where the scope uses one.
+	Accept(ctx context.Context, u *User, role Role, sc Scope, displayName string) error
+}
+
+// RegisterScope lets a domain own the roles of a kind of scope.
+func (s *Service) RegisterScope(kind ScopeKind, a ScopeAuthority) {
+	if s.scopes == nil {
+		s.scopes = map[ScopeKind]ScopeAuthority{}
+	}
+	s.scopes[kind] = a
+}
+
+// canInvite reports whether p may give role within sc.
+func (s *Service) canInvite(ctx context.Context, p *Principal, role Role, sc Scope) (bool, error) {
+	if a, ok := s.scopes[sc.Kind]; ok {
+		return a.CanInvite(ctx, p, role, sc)
+	}
+	return p.canGrant(role, sc), nil
+}
+
+// ScopeName names a scope for people: an organisation's or forum's name.
+func (s *Service) ScopeName(ctx context.Context, sc Scope) (string, error) {
+	if a, ok := s.scopes[sc.Kind]; ok {
+		return a.ScopeName(ctx, sc)
+	}
+	if sc.Kind == ScopeOrganisation {
+		o, err := s.store.FindOrganisation(ctx, sc.ID)
+		if err != nil {
+			return "", err
+		}
+		return o.Name, nil
+	}
+	return "", nil
 }
 
 // NewService returns the account service.
@@ -111,7 +162,10 @@ func (p *Principal) canGrant(r Role, sc Scope) bool {
 
 // NewUser is what a person gives to create an account.
 type NewUser struct {
-	Email     string
+	// DisplayName is how the person is named in a forum they join through an
+	// invitation; empty elsewhere.
+	DisplayName string
+	Email       string
 	Name      string
 	Password  string
 	Password2 string // the repeated password from a form; empty skips the check
@@ -217,6 +271,9 @@ func (s *Service) AddUser(ctx context.Context, by *Principal, n NewUser, role Ro
 }
 
 func (s *Service) checkRoleScope(ctx context.Context, role Role, sc Scope) error {
+	if a, ok := s.scopes[sc.Kind]; ok {
+		return a.ValidRole(ctx, role, sc)
+	}
 	kind, ok := RoleScope(role)
 	if !ok {
 		return ErrRoleInvalid

@@ -11,6 +11,7 @@ type invitationData struct {
 	Invitation *account.Invitation
 	ScopeName  string
 	Token      string
+	Forum      bool // an invitation to join a forum: asks for a display name
 }
 
 func (s *Server) invitationPage(c *fiber.Ctx) (*Page, error) {
@@ -18,13 +19,9 @@ func (s *Server) invitationPage(c *fiber.Ctx) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := invitationData{Invitation: inv, Token: c.Params("token")}
-	if inv.Scope.Kind == account.ScopeOrganisation {
-		o, err := s.deps.Accounts.Organisation(c.UserContext(), inv.Scope.ID)
-		if err != nil {
-			return nil, err
-		}
-		d.ScopeName = o.Name
+	d := invitationData{Invitation: inv, Token: c.Params("token"), Forum: inv.Scope.Kind == account.ScopeForum}
+	if d.ScopeName, err = s.deps.Accounts.ScopeName(c.UserContext(), inv.Scope); err != nil {
+		return nil, err
 	}
 	return s.page(c, "invitation.title", d), nil
 }
@@ -44,12 +41,23 @@ func (s *Server) handleInvitationAccept(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.deps.Accounts.AcceptInvitation(c.UserContext(), c.Params("token"), principal(c), newUserFromForm(c))
+	n := newUserFromForm(c)
+	n.DisplayName = c.FormValue("display_name")
+	_, err = s.deps.Accounts.AcceptInvitation(c.UserContext(), c.Params("token"), principal(c), n)
 	if err != nil {
-		if p.withForm(c, newUserFields, err) {
+		if p.withForm(c, append(newUserFields, "display_name"), err) {
 			return s.render(c, statusOf(err), "invitation", p)
 		}
 		return err
+	}
+	if inv := p.Data.(invitationData).Invitation; inv.Scope.Kind == account.ScopeForum {
+		forumPath := "/forums/" + inv.Scope.ID
+		if principal(c) != nil { // joined with the session they have
+			s.flash(c, "forum.joined")
+			return c.Redirect(forumPath, fiber.StatusSeeOther)
+		}
+		s.flash(c, "invitation.joined_signin")
+		return c.Redirect("/signin?next="+forumPath, fiber.StatusSeeOther)
 	}
 	s.flash(c, "invitation.accepted")
 	s.clearCookie(c, s.sessionCookie())

@@ -451,3 +451,54 @@ func TestVisitorSupportByDevice(t *testing.T) {
 	wantStatus(t, other.post(issuePath+"/support", url.Values{"csrf": {other.csrf(issuePath)}}), 303)
 	wantContains(t, other.get(issuePath).Body, "2 families affected")
 }
+
+func TestForumByInvitation(t *testing.T) { onEachStore(t, testForumByInvitation) }
+
+func testForumByInvitation(t *testing.T, store string) {
+	fe := newForumEnv(t, store, forum.ForumSettings{AllowAnonymous: true})
+	ctx := context.Background()
+	by := principalFor(t, fe.env, "ada@example.org")
+	f, err := fe.Forums.CreateForum(ctx, by, forum.ForumSettings{OrgID: fe.Forum.OrgID, Name: "Closed forum", OpenJoin: false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fe.Forums.Accept(ctx, fe.MemberUser, account.Role(forum.RoleFacilitator), forum.ForumScope(f.ID), "Amina (facilitator)"); err != nil {
+		t.Fatal(err)
+	}
+	fac := fe.Member // facilitates the closed forum now
+
+	// Someone signed in but not invited cannot join.
+	outsider := fe.Facilitator
+	r := outsider.get("/forums/" + f.ID)
+	wantContains(t, r.Body, "joined by invitation")
+	wantStatus(t, outsider.post("/forums/"+f.ID+"/join", url.Values{"csrf": {outsider.csrf("/forums/" + f.ID)}, "display_name": {"Fiona"}}), 403)
+
+	// The facilitator makes a member invitation; a facilitator one is not theirs to give.
+	fac.get("/forums/" + f.ID + "/invitations")
+	r = fac.post("/forums/"+f.ID+"/invitations", url.Values{"role": {"facilitator"}})
+	wantStatus(t, r, 403)
+	fac.get("/forums/" + f.ID + "/invitations")
+	r = fac.post("/forums/"+f.ID+"/invitations", url.Values{"role": {"member"}, "note": {"Dan"}})
+	wantStatus(t, r, 200)
+	m := linkRe.FindStringSubmatch(r.Body)
+	if m == nil {
+		t.Fatalf("no link:\n%s", r.Body)
+	}
+	link := strings.TrimPrefix(m[1], fe.URL)
+
+	// Dan has no account: he makes one and joins under a display name.
+	dan := fe.client()
+	r = dan.get(link)
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, "You are invited to join Closed forum", "Display name")
+	r = dan.post(link, url.Values{"display_name": {""}, "email": {"dan@example.org"}, "password": {"dan's password"}, "password2": {"dan's password"}})
+	wantStatus(t, r, 400)
+	wantContains(t, r.Body, "Enter a display name", `value="dan@example.org"`)
+	r = dan.post(link, url.Values{"display_name": {"Dan, Theo's dad"}, "email": {"dan@example.org"}, "password": {"dan's password"}, "password2": {"dan's password"}})
+	wantStatus(t, r, 303)
+	dan.signIn("dan@example.org", "dan's password")
+	r = dan.get("/forums/" + f.ID)
+	wantContains(t, r.Body, "You are a member of this forum as Dan, Theo&#39;s dad")
+	wantContains(t, fac.get("/forums/"+f.ID+"/invitations").Body, "Used")
+	wantStatus(t, fe.client().get(link), 410)
+}
