@@ -166,9 +166,9 @@ type NewUser struct {
 	// invitation; empty elsewhere.
 	DisplayName string
 	Email       string
-	Name      string
-	Password  string
-	Password2 string // the repeated password from a form; empty skips the check
+	Name        string
+	Password    string
+	Password2   string // the repeated password from a form; empty skips the check
 }
 
 func (n *NewUser) normalise() error {
