@@ -78,117 +78,118 @@ var modes = []struct {
 	opts []browser.Option
 }{{"JavaScript", nil}, {"NoJavaScript", []browser.Option{browser.WithoutJavaScript()}}}
 
+// inEachMode runs a forum journey with JavaScript on and off, each on a
+// fresh seeded installation.
+func inEachMode(t *testing.T, journey func(t *testing.T, f *forum.Forum, inst *instance, b *browser.Browser, opts []browser.Option)) {
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) {
+			dir := t.TempDir()
+			f := seedForum(t, dir)
+			inst := startChorus(t, dir, nil)
+			journey(t, f, inst, browser.New(t, mode.opts...), mode.opts)
+		})
+	}
+}
+
 // TestJourneyAnonymousIssue is journey 1: without an account, Amina switches
 // the page to Urdu, raises an issue anonymously and keeps the code; later,
 // with only the code, she sees the status, answers a facilitator's private
 // question, and reads the response.
 func TestJourneyAnonymousIssue(t *testing.T) {
-	for _, mode := range modes {
-		t.Run(mode.name, func(t *testing.T) {
-			dir := t.TempDir()
-			f := seedForum(t, dir)
-			inst := startChorus(t, dir, nil)
-			b := browser.New(t, mode.opts...)
-			amina := b.NewTab(t)
+	inEachMode(t, func(t *testing.T, f *forum.Forum, inst *instance, b *browser.Browser, opts []browser.Option) {
+		amina := b.NewTab(t)
 
-			visit(t, amina, inst.URL+"/forums/"+f.ID)
-			browser.ClickAndWait(t, amina, `a[hreflang="ur"]`)
-			browser.CheckAxe(t, amina)
-			submit(t, amina, `a[href="/forums/`+f.ID+`/raise"]`)
-			browser.Fill(t, amina, "#title", "رات کو بحران میں کوئی مدد نہیں")
-			browser.Fill(t, amina, "#body", "جب ہمارے بیٹے کو رات کو بحران ہوتا ہے تو کوئی جواب نہیں دیتا۔")
-			submit(t, amina, `button[value="check"]`)
-			submit(t, amina, `button[value="post"]`)
-			code := browser.Text(t, amina, "#followup-code")
-			if len(strings.ReplaceAll(code, " ", "")) != forum.CodeLen {
-				t.Fatalf("follow-up code %q", code)
-			}
-			if dir, _ := browserAttr(t, amina, "#followup-code", "dir"); dir != "ltr" {
-				t.Fatalf("the code is not kept left to right on an Urdu page: dir=%q", dir)
-			}
+		visit(t, amina, inst.URL+"/forums/"+f.ID)
+		browser.ClickAndWait(t, amina, `a[hreflang="ur"]`)
+		browser.CheckAxe(t, amina)
+		submit(t, amina, `a[href="/forums/`+f.ID+`/raise"]`)
+		browser.Fill(t, amina, "#title", "رات کو بحران میں کوئی مدد نہیں")
+		browser.Fill(t, amina, "#body", "جب ہمارے بیٹے کو رات کو بحران ہوتا ہے تو کوئی جواب نہیں دیتا۔")
+		submit(t, amina, `button[value="check"]`)
+		submit(t, amina, `button[value="post"]`)
+		code := browser.Text(t, amina, "#followup-code")
+		if len(strings.ReplaceAll(code, " ", "")) != forum.CodeLen {
+			t.Fatalf("follow-up code %q", code)
+		}
+		if dir, _ := browserAttr(t, amina, "#followup-code", "dir"); dir != "ltr" {
+			t.Fatalf("the code is not kept left to right on an Urdu page: dir=%q", dir)
+		}
 
-			// A facilitator asks a private question.
-			fiona := b.NewTab(t)
-			signInTab(t, fiona, inst.URL, "fiona@example.org", "password for fiona@example.org")
-			visit(t, fiona, inst.URL+"/forums/"+f.ID)
-			browser.Fill(t, fiona, "#q", "بحران")
-			submit(t, fiona, `form[role="search"] button`)
-			submit(t, fiona, `ol.issues li:first-child a`)
-			issueURL := browser.Location(t, fiona)
-			browser.Fill(t, fiona, "#question", "Is this the children's crisis line?")
-			submit(t, fiona, `form[action$="/ask"] button`)
+		// A facilitator asks a private question.
+		fiona := b.NewTab(t)
+		signInTab(t, fiona, inst.URL, "fiona@example.org", "password for fiona@example.org")
+		visit(t, fiona, inst.URL+"/forums/"+f.ID)
+		browser.Fill(t, fiona, "#q", "بحران")
+		submit(t, fiona, `form[role="search"] button`)
+		submit(t, fiona, `ol.issues li:first-child a`)
+		issueURL := browser.Location(t, fiona)
+		browser.Fill(t, fiona, "#question", "Is this the children's crisis line?")
+		submit(t, fiona, `form[action$="/ask"] button`)
 
-			// Later, with only her code, Amina sees the status and the question.
-			later := b.NewTab(t, mode.opts...)
-			visit(t, later, inst.URL+"/follow-up")
-			browser.Fill(t, later, "#code", strings.ToLower(code))
-			submit(t, later, "main form button[type=submit]")
-			page := browser.Text(t, later, "main")
-			for _, want := range []string{"Status: Open", "Is this the children's crisis line?"} {
-				if !strings.Contains(page, want) {
-					t.Fatalf("follow-up page lacks %q:\n%s", want, page)
-				}
+		// Later, with only her code, Amina sees the status and the question.
+		later := b.NewTab(t, opts...)
+		visit(t, later, inst.URL+"/follow-up")
+		browser.Fill(t, later, "#code", strings.ToLower(code))
+		submit(t, later, "main form button[type=submit]")
+		page := browser.Text(t, later, "main")
+		for _, want := range []string{"Status: Open", "Is this the children's crisis line?"} {
+			if !strings.Contains(page, want) {
+				t.Fatalf("follow-up page lacks %q:\n%s", want, page)
 			}
-			browser.Fill(t, later, "#text", "Yes, the children's line.")
-			browser.Click(t, later, "#kind-answer")
-			submit(t, later, `form[action="/follow-up/detail"] button[type=submit]`)
+		}
+		browser.Fill(t, later, "#text", "Yes, the children's line.")
+		browser.Click(t, later, "#kind-answer")
+		submit(t, later, `form[action="/follow-up/detail"] button[type=submit]`)
 
-			// The facilitator responds and resolves; Amina reads the response.
-			visit(t, fiona, issueURL)
-			if !strings.Contains(browser.Text(t, fiona, "#timeline"), "Yes, the children's line.") {
-				t.Fatal("the facilitator does not see the anonymous answer")
-			}
-			browser.Fill(t, fiona, "#response", "The crisis team will now answer the children's line through the night.")
-			submit(t, fiona, `form[action$="/respond"] button`)
-			browser.Fill(t, fiona, "#new-status", "resolved")
-			submit(t, fiona, `form[action$="/status"] button`)
+		// The facilitator responds and resolves; Amina reads the response.
+		visit(t, fiona, issueURL)
+		if !strings.Contains(browser.Text(t, fiona, "#timeline"), "Yes, the children's line.") {
+			t.Fatal("the facilitator does not see the anonymous answer")
+		}
+		browser.Fill(t, fiona, "#response", "The crisis team will now answer the children's line through the night.")
+		submit(t, fiona, `form[action$="/respond"] button`)
+		browser.Fill(t, fiona, "#new-status", "resolved")
+		submit(t, fiona, `form[action$="/status"] button`)
 
-			visit(t, later, inst.URL+"/follow-up")
-			browser.Fill(t, later, "#code", code)
-			submit(t, later, "main form button[type=submit]")
-			page = browser.Text(t, later, "main")
-			for _, want := range []string{"Status: Resolved", "answer the children's line through the night"} {
-				if !strings.Contains(page, want) {
-					t.Fatalf("follow-up page lacks %q:\n%s", want, page)
-				}
+		visit(t, later, inst.URL+"/follow-up")
+		browser.Fill(t, later, "#code", code)
+		submit(t, later, "main form button[type=submit]")
+		page = browser.Text(t, later, "main")
+		for _, want := range []string{"Status: Resolved", "answer the children's line through the night"} {
+			if !strings.Contains(page, want) {
+				t.Fatalf("follow-up page lacks %q:\n%s", want, page)
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestJourneySupportInsteadOfPosting is journey 2: a member starts to raise
 // an issue, is shown a similar one, supports it instead, then comments.
 func TestJourneySupportInsteadOfPosting(t *testing.T) {
-	for _, mode := range modes {
-		t.Run(mode.name, func(t *testing.T) {
-			dir := t.TempDir()
-			f := seedForum(t, dir)
-			inst := startChorus(t, dir, nil)
-			b := browser.New(t, mode.opts...)
-			dan := b.NewTab(t)
-			signInTab(t, dan, inst.URL, "dan@example.org", "password for dan@example.org")
-			visit(t, dan, inst.URL+"/forums/"+f.ID)
-			submit(t, dan, `a[href="/forums/`+f.ID+`/raise"]`)
-			browser.Fill(t, dan, "#title", "Waiting for a DSR referral")
-			browser.Fill(t, dan, "#body", "We have been waiting months for the referral.")
-			submit(t, dan, `button[value="check"]`)
-			if got := browser.Text(t, dan, "#similar-heading"); !strings.Contains(got, "Others have raised something similar") {
-				t.Fatalf("similar heading = %q", got)
-			}
-			submit(t, dan, `section[aria-labelledby="similar-heading"] form button`)
-			if got := browser.Text(t, dan, ".support-count"); got != "1 family affected" {
-				t.Fatalf("support count = %q after supporting", got)
-			}
-			browser.Fill(t, dan, "#comment", "Same for us: **eight months** and counting.")
-			submit(t, dan, `form[action$="/comments"] button`)
-			if got := browser.Text(t, dan, "#comments"); !strings.Contains(got, "eight months and counting") {
-				t.Fatalf("comments = %q", got)
-			}
-			// No new issue was posted.
-			visit(t, dan, inst.URL+"/forums/"+f.ID)
-			if got := browser.Text(t, dan, "main"); !strings.Contains(got, "1 issue") {
-				t.Fatalf("forum page: %s", got)
-			}
-		})
-	}
+	inEachMode(t, func(t *testing.T, f *forum.Forum, inst *instance, b *browser.Browser, opts []browser.Option) {
+		dan := b.NewTab(t)
+		signInTab(t, dan, inst.URL, "dan@example.org", "password for dan@example.org")
+		visit(t, dan, inst.URL+"/forums/"+f.ID)
+		submit(t, dan, `a[href="/forums/`+f.ID+`/raise"]`)
+		browser.Fill(t, dan, "#title", "Waiting for a DSR referral")
+		browser.Fill(t, dan, "#body", "We have been waiting months for the referral.")
+		submit(t, dan, `button[value="check"]`)
+		if got := browser.Text(t, dan, "#similar-heading"); !strings.Contains(got, "Others have raised something similar") {
+			t.Fatalf("similar heading = %q", got)
+		}
+		submit(t, dan, `section[aria-labelledby="similar-heading"] form button`)
+		if got := browser.Text(t, dan, ".support-count"); got != "1 family affected" {
+			t.Fatalf("support count = %q after supporting", got)
+		}
+		browser.Fill(t, dan, "#comment", "Same for us: **eight months** and counting.")
+		submit(t, dan, `form[action$="/comments"] button`)
+		if got := browser.Text(t, dan, "#comments"); !strings.Contains(got, "eight months and counting") {
+			t.Fatalf("comments = %q", got)
+		}
+		// No new issue was posted.
+		visit(t, dan, inst.URL+"/forums/"+f.ID)
+		if got := browser.Text(t, dan, "main"); !strings.Contains(got, "1 issue") {
+			t.Fatalf("forum page: %s", got)
+		}
+	})
 }

@@ -59,6 +59,22 @@ func enterTOTP(t *testing.T, tab context.Context) string {
 	return key
 }
 
+// setUpAndSignIn fills the setup page shown in tab with the token, creating
+// Ada the administrator, then signs her in with her password: the page
+// that follows asks her to set up two-step sign-in.
+func setUpAndSignIn(t *testing.T, tab context.Context, token string) {
+	t.Helper()
+	browser.Fill(t, tab, "#token", token)
+	browser.Fill(t, tab, "#name", "Ada Admin")
+	browser.Fill(t, tab, "#email", "ada@example.org")
+	browser.Fill(t, tab, "#password", "a long passphrase")
+	browser.Fill(t, tab, "#password2", "a long passphrase")
+	submit(t, tab, "main form button[type=submit]")
+	browser.Fill(t, tab, "#email", "ada@example.org")
+	browser.Fill(t, tab, "#password", "a long passphrase")
+	submit(t, tab, "main form button[type=submit]")
+}
+
 // TestJourneySetupAndInvitation is journey 7's start: a fresh installation,
 // setup with the console token, the administrator signs in with two-step
 // sign-in, makes an organisation and an invitation, and a second person
@@ -87,16 +103,7 @@ func TestJourneySetupAndInvitation(t *testing.T) {
 			if got := browser.Text(t, admin, ".error-summary"); !strings.Contains(got, "setup token is not right") {
 				t.Fatalf("error summary = %q", got)
 			}
-			browser.Fill(t, admin, "#token", token)
-			browser.Fill(t, admin, "#name", "Ada Admin")
-			browser.Fill(t, admin, "#email", "ada@example.org")
-			browser.Fill(t, admin, "#password", "a long passphrase")
-			browser.Fill(t, admin, "#password2", "a long passphrase")
-			submit(t, admin, "main form button[type=submit]")
-
-			browser.Fill(t, admin, "#email", "ada@example.org")
-			browser.Fill(t, admin, "#password", "a long passphrase")
-			submit(t, admin, "main form button[type=submit]")
+			setUpAndSignIn(t, admin, token)
 			if loc := browser.Location(t, admin); !strings.HasSuffix(loc, "/signin/mfa-setup") {
 				t.Fatalf("administrator's first sign-in went to %s; want two-step setup", loc)
 			}
@@ -160,15 +167,7 @@ func TestQuickExit(t *testing.T) {
 	tab := b.NewTab(t)
 
 	visit(t, tab, inst.URL+"/setup")
-	browser.Fill(t, tab, "#token", token)
-	browser.Fill(t, tab, "#name", "Ada")
-	browser.Fill(t, tab, "#email", "ada@example.org")
-	browser.Fill(t, tab, "#password", "a long passphrase")
-	browser.Fill(t, tab, "#password2", "a long passphrase")
-	submit(t, tab, "main form button[type=submit]")
-	browser.Fill(t, tab, "#email", "ada@example.org")
-	browser.Fill(t, tab, "#password", "a long passphrase")
-	submit(t, tab, "main form button[type=submit]")
+	setUpAndSignIn(t, tab, token)
 	enterTOTP(t, tab)
 	visit(t, tab, inst.URL+"/account")
 

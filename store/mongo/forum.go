@@ -678,11 +678,7 @@ func (d *DB) RemoveSupport(ctx context.Context, issueID, key string) error {
 
 // HasSupport reports whether a key supports an issue.
 func (d *DB) HasSupport(ctx context.Context, issueID, key string) (bool, error) {
-	n, err := d.supports.CountDocuments(ctx, supportKey(issueID, key), options.Count().SetLimit(1))
-	if err != nil {
-		return false, translate(err)
-	}
-	return n > 0, nil
+	return exists(ctx, d.supports, supportKey(issueID, key))
 }
 
 // CountSupports counts an issue's supports: the documents themselves, so
@@ -815,11 +811,7 @@ func (d *DB) RemoveFollow(ctx context.Context, issueID, userID string) error {
 
 // IsFollowing reports whether a person follows an issue.
 func (d *DB) IsFollowing(ctx context.Context, issueID, userID string) (bool, error) {
-	n, err := d.follows.CountDocuments(ctx, followKey(issueID, userID), options.Count().SetLimit(1))
-	if err != nil {
-		return false, translate(err)
-	}
-	return n > 0, nil
+	return exists(ctx, d.follows, followKey(issueID, userID))
 }
 
 // ListFollowers returns the IDs of an issue's followers, ordered by ID.
@@ -999,4 +991,13 @@ func fromList(s []string) []string {
 		return nil
 	}
 	return s
+}
+
+// exists reports whether any document matches filter.
+func exists(ctx context.Context, coll *driver.Collection, filter bson.D) (bool, error) {
+	n, err := coll.CountDocuments(ctx, filter, options.Count().SetLimit(1))
+	if err != nil {
+		return false, translate(err)
+	}
+	return n > 0, nil
 }

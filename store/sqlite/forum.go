@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"encoding/json"
 	"sort"
 	"strings"
@@ -336,9 +338,7 @@ func (d *DB) RemoveSupport(ctx context.Context, issueID, key string) error {
 
 // HasSupport reports whether a key supports an issue.
 func (d *DB) HasSupport(ctx context.Context, issueID, key string) (bool, error) {
-	var n int
-	err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM supports WHERE issue_id = ? AND key = ?`, issueID, key).Scan(&n)
-	return n > 0, translate(err)
+	return d.exists(ctx, `SELECT 1 FROM supports WHERE issue_id = ? AND key = ?`, issueID, key)
 }
 
 // CountSupports counts an issue's supports.
@@ -414,9 +414,7 @@ func (d *DB) RemoveFollow(ctx context.Context, issueID, userID string) error {
 
 // IsFollowing reports whether a person follows an issue.
 func (d *DB) IsFollowing(ctx context.Context, issueID, userID string) (bool, error) {
-	var n int
-	err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM follows WHERE issue_id = ? AND user_id = ?`, issueID, userID).Scan(&n)
-	return n > 0, translate(err)
+	return d.exists(ctx, `SELECT 1 FROM follows WHERE issue_id = ? AND user_id = ?`, issueID, userID)
 }
 
 // ListFollowers returns the IDs of an issue's followers.
@@ -505,4 +503,14 @@ func (d *DB) FindIdempotency(ctx context.Context, key string) (*forum.Idempotenc
 	}
 	i.At = fromMS(at)
 	return &i, nil
+}
+
+// exists reports whether query (a SELECT 1 ...) finds a row.
+func (d *DB) exists(ctx context.Context, query string, args ...any) (bool, error) {
+	var one int
+	err := d.db.QueryRowContext(ctx, query+" LIMIT 1", args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, translate(err)
 }
