@@ -59,6 +59,23 @@ type ScopeAuthority interface {
 	CheckAccept(ctx context.Context, role Role, sc Scope, displayName string) error
 	// Accept gives u the role, named displayName where the scope uses one.
 	Accept(ctx context.Context, u *User, role Role, sc Scope, displayName string) error
+	// RequiresMFA reports whether the person holds a duty in this kind of
+	// scope that needs two-step sign-in (a forum's safeguarding lead).
+	RequiresMFA(ctx context.Context, userID string) (bool, error)
+}
+
+// mustHaveMFA reports whether a person's roles, or duties another domain
+// knows of, require two-step sign-in.
+func (s *Service) mustHaveMFA(ctx context.Context, userID string, grants []Grant) (bool, error) {
+	if requiresMFA(grants) {
+		return true, nil
+	}
+	for _, a := range s.scopes {
+		if need, err := a.RequiresMFA(ctx, userID); err != nil || need {
+			return need, err
+		}
+	}
+	return false, nil
 }
 
 // RegisterScope lets a domain own the roles of a kind of scope.

@@ -69,8 +69,8 @@ func (s *Service) nextStep(ctx context.Context, u *User) (Step, error) {
 	if err != nil {
 		return 0, err
 	}
-	if requiresMFA(grants) {
-		return StepEnrolMFA, nil
+	if need, err := s.mustHaveMFA(ctx, u.ID, grants); err != nil || need {
+		return StepEnrolMFA, err
 	}
 	return StepDone, nil
 }
@@ -162,7 +162,9 @@ func (s *Service) EnableTOTP(ctx context.Context, userID, key, code string) erro
 
 // DisableTOTP turns multi-factor sign-in off, where the person's roles allow it.
 func (s *Service) DisableTOTP(ctx context.Context, p *Principal, password string) error {
-	if p.MustHaveMFA() {
+	if need, err := s.mustHaveMFA(ctx, p.User.ID, p.Grants); err != nil {
+		return err
+	} else if need {
 		return ErrMFARequired
 	}
 	ok, err := secret.CheckPassword(p.User.PasswordHash, password)

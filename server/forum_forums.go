@@ -6,6 +6,7 @@ import (
 
 	"chorus/account"
 	"chorus/forum"
+	"chorus/internal/fault"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -48,6 +49,7 @@ type forumFormData struct {
 	Organisations []*account.Organisation
 	Languages     []LangLink
 	Settings      forum.ForumSettings
+	People        []account.Member // who may be named safeguarding lead
 }
 
 var forumFields = []string{"name", "area", "description", "response_target", "themes", "organisation"}
@@ -76,7 +78,11 @@ func (s *Server) forumForm(c *fiber.Ctx, status int, f *forum.Forum, fs forum.Fo
 	if err != nil {
 		return err
 	}
-	d := forumFormData{Forum: f, Settings: fs}
+	people, err := s.deps.Accounts.Users(c.UserContext(), principal(c))
+	if err != nil {
+		return err
+	}
+	d := forumFormData{Forum: f, Settings: fs, People: people}
 	for _, o := range orgs {
 		if principal(c).AdministersOrganisation(o.ID) {
 			d.Organisations = append(d.Organisations, o)
@@ -99,8 +105,25 @@ func (s *Server) handleForumNew(c *fiber.Ctx) error {
 	return s.forumForm(c, fiber.StatusOK, nil, forum.ForumSettings{AllowAnonymous: true, OpenJoin: true, ResponseTargetDays: 28, Languages: []string{"en"}}, nil)
 }
 
+// checkLead makes sure a named safeguarding lead is someone the
+// administrator can see: an account, not a made-up ID.
+func (s *Server) checkLead(c *fiber.Ctx, fs forum.ForumSettings) error {
+	if fs.SafeguardingLeadID == "" {
+		return nil
+	}
+	if _, err := s.deps.Accounts.UserByID(c.UserContext(), principal(c), fs.SafeguardingLeadID); err != nil {
+		return errLeadUnknown
+	}
+	return nil
+}
+
+var errLeadUnknown = fault.InvalidField("safeguarding_lead", "forum.error.lead_unknown")
+
 func (s *Server) handleForumCreate(c *fiber.Ctx) error {
 	fs := settingsFromForm(c)
+	if err := s.checkLead(c, fs); err != nil {
+		return s.forumForm(c, statusOf(err), nil, fs, err)
+	}
 	f, err := s.deps.Forums.CreateForum(c.UserContext(), principal(c), fs)
 	if err != nil {
 		return s.forumForm(c, statusOf(err), nil, fs, err)
@@ -125,7 +148,11 @@ func (s *Server) handleForumEdit(c *fiber.Ctx) error {
 
 func (s *Server) handleForumUpdate(c *fiber.Ctx) error {
 	fs := settingsFromForm(c)
-	f, err := s.deps.Forums.UpdateForum(c.UserContext(), principal(c), c.Params("id"), fs)
+	err := s.checkLead(c, fs)
+	var f *forum.Forum
+	if err == nil {
+		f, err = s.deps.Forums.UpdateForum(c.UserContext(), principal(c), c.Params("id"), fs)
+	}
 	if err != nil {
 		existing, ferr := s.deps.Forums.Forum(c.UserContext(), c.Params("id"))
 		if ferr != nil {

@@ -502,3 +502,27 @@ func testForumByInvitation(t *testing.T, store string) {
 	wantContains(t, fac.get("/forums/"+f.ID+"/invitations").Body, "Used")
 	wantStatus(t, fe.client().get(link), 410)
 }
+
+func TestSafeguardingLeadNeedsMFA(t *testing.T) {
+	fe := newForumEnv(t, "sqlite", forum.ForumSettings{AllowAnonymous: true})
+	admin := fe.client()
+	admin.signIn("ada@example.org", "long enough pw", secretOf(t, fe.env, adminID(t, fe.env)))
+	editPath := "/forums/" + fe.Forum.ID + "/edit"
+	r := admin.get(editPath)
+	wantContains(t, r.Body, "Safeguarding lead", "amina@example.org")
+	form := url.Values{"name": {fe.Forum.Name}, "response_target": {"28"}, "allow_anonymous": {"on"}, "open_join": {"on"}, "safeguarding_lead": {"made-up-id"}}
+	r = admin.post(editPath, form)
+	wantStatus(t, r, 400)
+	wantContains(t, r.Body, "Choose the safeguarding lead from the list")
+	form.Set("safeguarding_lead", fe.MemberUser.ID)
+	form.Set("csrf", admin.csrf(editPath))
+	wantStatus(t, admin.post(editPath, form), 303)
+
+	// The lead's next sign-in asks for two-step sign-in to be set up.
+	c := fe.client()
+	c.get("/signin")
+	r = c.post("/signin", url.Values{"email": {"amina@example.org"}, "password": {"password amina@example.org"}})
+	if r.Location != "/signin/mfa-setup" {
+		t.Fatalf("the safeguarding lead's sign-in went to %q; want MFA setup", r.Location)
+	}
+}
