@@ -193,3 +193,32 @@ func TestJourneySupportInsteadOfPosting(t *testing.T) {
 		}
 	})
 }
+
+// TestDraftSurvivesReload: with JavaScript, what a parent types is kept in
+// the browser until the server confirms it; a reload loses nothing, and a
+// confirmed post clears the draft.
+func TestDraftSurvivesReload(t *testing.T) {
+	dir := t.TempDir()
+	f := seedForum(t, dir)
+	inst := startChorus(t, dir, nil)
+	b := browser.New(t)
+	dan := b.NewTab(t)
+	signInTab(t, dan, inst.URL, "dan@example.org", "password for dan@example.org")
+	raise := inst.URL + "/forums/" + f.ID + "/raise"
+	visit(t, dan, raise)
+	browser.Fill(t, dan, "#title", "Half-written worry")
+	browser.Fill(t, dan, "#body", "I was in the middle of typing this when the signal dropped.")
+	visit(t, dan, raise) // a refresh, or coming back after a lost connection
+	if got := browser.Value(t, dan, "#title"); got != "Half-written worry" {
+		t.Fatalf("after a reload the title is %q; the draft was lost", got)
+	}
+	if got := browser.Value(t, dan, "#body"); !strings.Contains(got, "signal dropped") {
+		t.Fatalf("after a reload the text is %q; the draft was lost", got)
+	}
+	submit(t, dan, `button[value="check"]`)
+	submit(t, dan, `button[value="post"]`)
+	visit(t, dan, raise)
+	if got := browser.Value(t, dan, "#title"); got != "" {
+		t.Fatalf("the draft %q was kept after the server confirmed the post", got)
+	}
+}

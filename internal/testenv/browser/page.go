@@ -125,6 +125,19 @@ func Text(t testing.TB, ctx context.Context, selector string) string {
 	return strings.TrimSpace(s)
 }
 
+// Value returns the current value of the input, textarea or select that
+// matches the CSS selector, waiting until such an element exists.
+func Value(t testing.TB, ctx context.Context, selector string) string {
+	t.Helper()
+	sctx, cancel := step(ctx)
+	defer cancel()
+	v, err := chromedp.Run(sctx, chromedp.Value(chromedp.CSS(selector)))
+	if err != nil {
+		t.Fatalf("browser: value of %q on %s: %v", selector, location(ctx), err)
+	}
+	return v
+}
+
 // Exists reports whether an element matches the CSS selector now, without
 // waiting.
 func Exists(t testing.TB, ctx context.Context, selector string) bool {
