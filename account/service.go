@@ -64,6 +64,12 @@ type ScopeAuthority interface {
 	RequiresMFA(ctx context.Context, userID string) (bool, error)
 }
 
+// MFARequired reports whether the signed-in person must keep two-step
+// sign-in on (their roles or duties need it).
+func (s *Service) MFARequired(ctx context.Context, p *Principal) (bool, error) {
+	return s.mustHaveMFA(ctx, p.User.ID, p.Grants)
+}
+
 // mustHaveMFA reports whether a person's roles, or duties another domain
 // knows of, require two-step sign-in.
 func (s *Service) mustHaveMFA(ctx context.Context, userID string, grants []Grant) (bool, error) {
@@ -144,9 +150,6 @@ func (p *Principal) AdministersAny() bool {
 	}
 	return false
 }
-
-// MustHaveMFA reports whether this person's roles require multi-factor sign-in.
-func (p *Principal) MustHaveMFA() bool { return requiresMFA(p.Grants) }
 
 func requiresMFA(grants []Grant) bool {
 	for _, g := range grants {

@@ -4,9 +4,24 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// accountData is the account page: whether two-step sign-in may be turned off.
+type accountData struct{ MFARequired bool }
+
+func (s *Server) accountPage(c *fiber.Ctx) (*Page, error) {
+	need, err := s.deps.Accounts.MFARequired(c.UserContext(), principal(c))
+	if err != nil {
+		return nil, err
+	}
+	return s.page(c, "account.title", accountData{MFARequired: need}), nil
+}
+
 // handleAccount shows the signed-in person their account.
 func (s *Server) handleAccount(c *fiber.Ctx) error {
-	return s.render(c, fiber.StatusOK, "account", s.page(c, "account.title", nil))
+	p, err := s.accountPage(c)
+	if err != nil {
+		return err
+	}
+	return s.render(c, fiber.StatusOK, "account", p)
 }
 
 // handlePassword changes the person's password and starts a new session
@@ -15,7 +30,10 @@ func (s *Server) handlePassword(c *fiber.Ctx) error {
 	p := principal(c)
 	err := s.deps.Accounts.ChangePassword(c.UserContext(), p, c.FormValue("current"), c.FormValue("password"), c.FormValue("password2"))
 	if err != nil {
-		pg := s.page(c, "account.title", nil)
+		pg, perr := s.accountPage(c)
+		if perr != nil {
+			return perr
+		}
 		if pg.withForm(c, nil, err) {
 			return s.render(c, statusOf(err), "account", pg)
 		}
@@ -56,7 +74,10 @@ func (s *Server) handleAccountMFA(c *fiber.Ctx) error {
 
 func (s *Server) handleAccountMFADisable(c *fiber.Ctx) error {
 	if err := s.deps.Accounts.DisableTOTP(c.UserContext(), principal(c), c.FormValue("password")); err != nil {
-		pg := s.page(c, "account.title", nil)
+		pg, perr := s.accountPage(c)
+		if perr != nil {
+			return perr
+		}
 		if pg.withForm(c, nil, err) {
 			return s.render(c, statusOf(err), "account", pg)
 		}
