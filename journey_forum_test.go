@@ -11,10 +11,19 @@ import (
 	"chorus/internal/testenv/browser"
 )
 
+// seeded is what seedForum made.
+type seeded struct {
+	Forum   *forum.Forum
+	IssueID string   // Grace's issue
+	Routes  []string // every route's method and path, from the server's table
+}
+
 // seedForum fills a data directory with what the forum journeys start from:
 // an organisation, a forum that takes anonymous issues, a facilitator, a
 // member and one existing issue. Returns the forum.
-func seedForum(t *testing.T, dir string) *forum.Forum {
+func seedForum(t *testing.T, dir string) *forum.Forum { return seedAll(t, dir).Forum }
+
+func seedAll(t *testing.T, dir string) *seeded {
 	t.Helper()
 	ctx := context.Background()
 	cfg, _, err := parseConfig("chorus", []string{"--data-dir", dir}, func(string) string { return "" }, io.Discard)
@@ -40,6 +49,14 @@ func seedForum(t *testing.T, dir string) *forum.Forum {
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := &seeded{Forum: f}
+	srv, err := a.server()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range srv.Routes() {
+		out.Routes = append(out.Routes, r.Method+" "+r.Path)
+	}
 	people := map[string]string{"fiona@example.org": "Fiona (facilitator)", "dan@example.org": "Dan", "grace@example.org": "Grace"}
 	for email, display := range people {
 		u, err := a.accounts.AddPlainUser(ctx, account.NewUser{Email: email, Name: display, Password: "password for " + email})
@@ -55,13 +72,15 @@ func seedForum(t *testing.T, dir string) *forum.Forum {
 			}
 		}
 		if email == "grace@example.org" {
-			if _, err := a.forums.RaiseIssue(ctx, forum.Viewer{Principal: &account.Principal{User: u}}, f.ID, forum.Draft{
-				Title: "DSR referral waiting times", Body: "Our Dynamic Support Register referral has taken months with no news.", Themes: []string{"Referrals"}}); err != nil {
+			raised, err := a.forums.RaiseIssue(ctx, forum.Viewer{Principal: &account.Principal{User: u}}, f.ID, forum.Draft{
+				Title: "DSR referral waiting times", Body: "Our Dynamic Support Register referral has taken months with no news.", Themes: []string{"Referrals"}})
+			if err != nil {
 				t.Fatal(err)
 			}
+			out.IssueID = raised.Issue.ID
 		}
 	}
-	return f
+	return out
 }
 
 // signInTab signs a person in through the sign-in page.

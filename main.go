@@ -131,15 +131,20 @@ func open(ctx context.Context, cfg *Config, logOut io.Writer) (*app, error) {
 }
 
 // serve runs the web server until ctx ends, then shuts down gracefully.
-func (a *app) serve(ctx context.Context, stdout io.Writer) error {
+// server builds the web server on the app's services.
+func (a *app) server() (*server.Server, error) {
 	loc, err := time.LoadLocation(a.cfg.Timezone)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	srv, err := server.New(server.Options{
+	return server.New(server.Options{
 		BaseURL: strings.TrimRight(a.cfg.BaseURL, "/"), ExitURL: a.cfg.ExitURL, Secret: a.secret,
 		TrustedProxies: a.cfg.TrustedProxies, Location: loc,
 	}, server.Deps{Accounts: a.accounts, Forums: a.forums, Audit: a.audit, Ready: a.store.Ping, Logger: a.log})
+}
+
+func (a *app) serve(ctx context.Context, stdout io.Writer) error {
+	srv, err := a.server()
 	if err != nil {
 		return err
 	}

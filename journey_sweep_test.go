@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"chorus/internal/testenv/browser"
+)
+
+// TestEveryPagePassesAxe visits every GET route of the route table, as a
+// visitor and as the installation administrator, on a seeded installation,
+// and checks each page with axe-core. Routes with IDs get real ones (or an
+// unknown token, which shows the error page). A new route is swept as it
+// lands.
+func TestEveryPagePassesAxe(t *testing.T) {
+	dir := t.TempDir()
+	s := seedAll(t, dir)
+	inst := startChorus(t, dir, nil)
+	b := browser.New(t)
+	visitor := b.NewTab(t)
+	admin := b.NewTab(t)
+	signInTab(t, admin, inst.URL, "ada@example.org", "a long passphrase")
+	enterTOTP(t, admin)
+
+	swept := 0
+	for _, route := range s.Routes {
+		method, path, _ := strings.Cut(route, " ")
+		switch {
+		case method != "GET":
+			continue
+		case path == "/exit", path == "/healthz", path == "/readyz", path == "/static/:file":
+			continue // not pages: quick exit leaves the site; the others are for machines
+		case strings.HasPrefix(path, "/comments/"):
+			continue // only a comment's author may open its edit page; the server tests cover it
+		}
+		id := s.Forum.ID
+		if strings.HasPrefix(path, "/issues/") {
+			id = s.IssueID
+		}
+		url := inst.URL + strings.NewReplacer(":id", id, ":token", "unknown-token").Replace(path)
+		for _, p := range []struct {
+			who string
+			tab context.Context
+		}{{"visitor", visitor}, {"admin", admin}} {
+			if status := browser.Visit(t, p.tab, url); status >= 500 {
+				t.Fatalf("%s as %s: %d", path, p.who, status)
+			}
+			browser.CheckAxe(t, p.tab)
+			swept++
+		}
+	}
+	if swept < 30 {
+		t.Fatalf("swept only %d pages: is the route list empty?", swept)
+	}
+}
