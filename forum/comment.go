@@ -11,17 +11,17 @@ import (
 // AddComment adds a member's comment to an issue that is not closed. A
 // retried form (same idempotency key) adds nothing more.
 func (s *Service) AddComment(ctx context.Context, v Viewer, issueID, body, idemKey string) (*Comment, error) {
-	view, err := s.Issue(ctx, v, issueID)
+	a, err := s.access(ctx, v, issueID)
 	if err != nil {
 		return nil, err
 	}
-	if view.Member == nil {
+	if a.member == nil {
 		if v.Principal == nil {
 			return nil, ErrSignInRequired
 		}
 		return nil, ErrNotMember
 	}
-	if view.Status.Closed() {
+	if a.status.Closed() {
 		return nil, ErrClosed
 	}
 	body = clean(body)
@@ -31,7 +31,7 @@ func (s *Service) AddComment(ctx context.Context, v Viewer, issueID, body, idemK
 	if runes(body) > MaxComment {
 		return nil, ErrCommentLong
 	}
-	c := &Comment{ID: secret.NewID(), IssueID: issueID, AuthorID: view.Member.UserID, AuthorName: view.Member.DisplayName, Body: body, CreatedAt: s.now()}
+	c := &Comment{ID: secret.NewID(), IssueID: issueID, AuthorID: a.member.UserID, AuthorName: a.member.DisplayName, Body: body, CreatedAt: s.now()}
 	if idemKey != "" {
 		err := s.store.AddIdempotency(ctx, &Idempotency{Key: secret.HashToken("comment|" + idemKey), Result: c.ID, At: c.CreatedAt})
 		if errors.Is(err, fault.ErrConflict) {
@@ -51,30 +51,30 @@ func (s *Service) AddComment(ctx context.Context, v Viewer, issueID, body, idemK
 // forum's facilitators (and its administrators) may, and only along allowed
 // transitions; resolving or "not possible" needs a response first.
 func (s *Service) ChangeStatus(ctx context.Context, v Viewer, issueID string, to Status, note string) error {
-	view, err := s.Issue(ctx, v, issueID)
+	a, err := s.access(ctx, v, issueID)
 	if err != nil {
 		return err
 	}
-	if !view.Facilitator {
+	if !a.facilitator {
 		return ErrForbidden
 	}
-	if !CanMove(view.Status, to) {
+	if !CanMove(a.status, to) {
 		return ErrTransition
 	}
 	note = clean(note)
 	if runes(note) > MaxComment {
 		return ErrCommentLong
 	}
-	if needsResponse(to) && !hasResponse(view.Events) {
+	if needsResponse(to) && !hasResponse(a.events) {
 		return ErrResponseNeeded
 	}
-	if _, err := s.appendEvent(ctx, view.Issue, Event{Kind: EventStatus, Status: to, Actor: ActorFacilitator, ActorID: v.userID(), Note: note}); err != nil {
+	if _, err := s.appendEvent(ctx, a.issue, Event{Kind: EventStatus, Status: to, Actor: ActorFacilitator, ActorID: v.userID(), Note: note}); err != nil {
 		return err
 	}
-	if err := s.notify(ctx, view.Issue, NoticeStatus, to, v.userID()); err != nil {
+	if err := s.notify(ctx, a.issue, NoticeStatus, to, v.userID()); err != nil {
 		return err
 	}
-	return s.record(ctx, v.Principal, "issue.status", "issue:"+issueID, view.Forum.OrgID, string(view.Status)+" → "+string(to))
+	return s.record(ctx, v.Principal, "issue.status", "issue:"+issueID, a.forum.OrgID, string(a.status)+" → "+string(to))
 }
 
 // Respond adds a facilitator's response that the submitter (and everyone who
@@ -89,11 +89,11 @@ func (s *Service) Ask(ctx context.Context, v Viewer, issueID, text string) error
 }
 
 func (s *Service) facilitatorNote(ctx context.Context, v Viewer, issueID string, kind EventKind, text string, private bool) error {
-	view, err := s.Issue(ctx, v, issueID)
+	a, err := s.access(ctx, v, issueID)
 	if err != nil {
 		return err
 	}
-	if !view.Facilitator {
+	if !a.facilitator {
 		return ErrForbidden
 	}
 	text = clean(text)
@@ -103,13 +103,13 @@ func (s *Service) facilitatorNote(ctx context.Context, v Viewer, issueID string,
 	if runes(text) > MaxComment {
 		return ErrCommentLong
 	}
-	if _, err := s.appendEvent(ctx, view.Issue, Event{Kind: kind, Actor: ActorFacilitator, ActorID: v.userID(), Note: text, Private: private}); err != nil {
+	if _, err := s.appendEvent(ctx, a.issue, Event{Kind: kind, Actor: ActorFacilitator, ActorID: v.userID(), Note: text, Private: private}); err != nil {
 		return err
 	}
 	if kind == EventResponse {
-		if err := s.notify(ctx, view.Issue, NoticeResponse, "", v.userID()); err != nil {
+		if err := s.notify(ctx, a.issue, NoticeResponse, "", v.userID()); err != nil {
 			return err
 		}
 	}
-	return s.record(ctx, v.Principal, "issue."+string(kind), "issue:"+issueID, view.Forum.OrgID, "")
+	return s.record(ctx, v.Principal, "issue."+string(kind), "issue:"+issueID, a.forum.OrgID, "")
 }

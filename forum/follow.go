@@ -23,7 +23,7 @@ func (s *Service) Follow(ctx context.Context, v Viewer, issueID string) error {
 	if v.Principal == nil {
 		return ErrSignInRequired
 	}
-	if _, err := s.Issue(ctx, v, issueID); err != nil {
+	if _, err := s.access(ctx, v, issueID); err != nil {
 		return err
 	}
 	return s.follow(ctx, issueID, v.userID())
@@ -99,11 +99,11 @@ func (s *Service) MarkRead(ctx context.Context, p *account.Principal) error {
 // Report flags an issue, or one of its comments, for the forum's
 // facilitators. Members may report; the moderation queue acts on it.
 func (s *Service) Report(ctx context.Context, v Viewer, issueID, commentID, reason string) error {
-	view, err := s.Issue(ctx, v, issueID)
+	a, err := s.access(ctx, v, issueID)
 	if err != nil {
 		return err
 	}
-	if view.Member == nil {
+	if a.member == nil {
 		if v.Principal == nil {
 			return ErrSignInRequired
 		}
@@ -125,7 +125,7 @@ func (s *Service) Report(ctx context.Context, v Viewer, issueID, commentID, reas
 			return ErrNotFound
 		}
 	}
-	return s.store.AddReport(ctx, &Report{ID: secret.NewID(), ForumID: view.Forum.ID, IssueID: issueID, CommentID: commentID,
+	return s.store.AddReport(ctx, &Report{ID: secret.NewID(), ForumID: a.forum.ID, IssueID: issueID, CommentID: commentID,
 		ReporterID: v.userID(), Reason: reason, At: s.now()})
 }
 
@@ -193,11 +193,11 @@ func (s *Service) CommentVersions(ctx context.Context, v Viewer, commentID strin
 	if err != nil {
 		return nil, err
 	}
-	view, err := s.Issue(ctx, v, c.IssueID)
+	a, err := s.access(ctx, v, c.IssueID)
 	if err != nil {
 		return nil, err
 	}
-	if !view.Facilitator {
+	if !a.facilitator {
 		return nil, ErrForbidden
 	}
 	return s.store.ListCommentVersions(ctx, commentID)

@@ -36,8 +36,20 @@ func visible(iss *Issue, status Status, v Viewer, facilitator bool) bool {
 	return facilitator || (iss.AuthorID != "" && iss.AuthorID == v.userID())
 }
 
-// Issue returns an issue as the viewer may see it.
-func (s *Service) Issue(ctx context.Context, v Viewer, id string) (*IssueView, error) {
+// issueAccess is what every action on an issue needs to know: the issue, its
+// forum, its status from the history, and who the viewer is there. It loads
+// no comments, so the hot paths (supports) stay light.
+type issueAccess struct {
+	forum       *Forum
+	issue       *Issue
+	events      []*Event
+	status      Status
+	member      *Member
+	facilitator bool
+}
+
+// access loads an issue for a viewer; ErrNotFound when they may not see it.
+func (s *Service) access(ctx context.Context, v Viewer, id string) (*issueAccess, error) {
 	iss, err := s.store.FindIssue(ctx, id)
 	if err != nil {
 		return nil, err
@@ -58,23 +70,33 @@ func (s *Service) Issue(ctx context.Context, v Viewer, id string) (*IssueView, e
 	if !visible(iss, status, v, fac) {
 		return nil, ErrNotFound
 	}
-	view := &IssueView{Forum: f, Issue: iss, Status: status, Facilitator: fac}
-	for _, e := range events {
-		if !e.Private || fac {
+	m, err := s.Membership(ctx, f.ID, v.Principal)
+	if err != nil {
+		return nil, err
+	}
+	return &issueAccess{forum: f, issue: iss, events: events, status: status, member: m, facilitator: fac}, nil
+}
+
+// Issue returns an issue as the viewer may see it.
+func (s *Service) Issue(ctx context.Context, v Viewer, id string) (*IssueView, error) {
+	a, err := s.access(ctx, v, id)
+	if err != nil {
+		return nil, err
+	}
+	view := &IssueView{Forum: a.forum, Issue: a.issue, Status: a.status, Facilitator: a.facilitator, Member: a.member}
+	for _, e := range a.events {
+		if !e.Private || a.facilitator {
 			view.Events = append(view.Events, e)
 		}
 	}
-	if fac {
-		view.Next = NextStatuses(status)
-	}
-	if view.Member, err = s.Membership(ctx, f.ID, v.Principal); err != nil {
-		return nil, err
+	if a.facilitator {
+		view.Next = NextStatuses(a.status)
 	}
 	if view.Supports, err = s.store.CountSupports(ctx, id); err != nil {
 		return nil, err
 	}
-	if key := supportKey(v, f, view.Member); key != "" {
-		view.CanSupport = !status.Closed()
+	if key := supportKey(v, a.forum, a.member); key != "" {
+		view.CanSupport = !a.status.Closed()
 		if view.Supported, err = s.store.HasSupport(ctx, id, key); err != nil {
 			return nil, err
 		}
@@ -83,7 +105,7 @@ func (s *Service) Issue(ctx context.Context, v Viewer, id string) (*IssueView, e
 		return nil, err
 	}
 	view.Editable, view.Versions = map[string]bool{}, map[string][]*CommentVersion{}
-	if fac {
+	if a.facilitator {
 		for _, c := range view.Comments {
 			if !c.EditedAt.IsZero() {
 				if view.Versions[c.ID], err = s.store.ListCommentVersions(ctx, c.ID); err != nil {
@@ -94,7 +116,7 @@ func (s *Service) Issue(ctx context.Context, v Viewer, id string) (*IssueView, e
 	}
 	if uid := v.userID(); uid != "" {
 		for _, c := range view.Comments {
-			if c.AuthorID == uid && s.now().Sub(c.CreatedAt) <= CommentEdit && !status.Closed() {
+			if c.AuthorID == uid && s.now().Sub(c.CreatedAt) <= CommentEdit && !a.status.Closed() {
 				view.Editable[c.ID] = true
 			}
 		}
@@ -183,26 +205,26 @@ func supportKey(v Viewer, f *Forum, m *Member) string {
 // Support records that the viewer is affected too. Supporting twice is not
 // an error: the count is unchanged.
 func (s *Service) Support(ctx context.Context, v Viewer, issueID string) (int, error) {
-	view, err := s.Issue(ctx, v, issueID)
+	a, err := s.access(ctx, v, issueID)
 	if err != nil {
 		return 0, err
 	}
-	key := supportKey(v, view.Forum, view.Member)
+	key := supportKey(v, a.forum, a.member)
 	if key == "" {
-		if view.Forum.VisitorSupport {
+		if a.forum.VisitorSupport {
 			return 0, ErrSignInRequired
 		}
 		return 0, ErrSupportOff
 	}
-	if view.Status.Closed() {
+	if a.status.Closed() {
 		return 0, ErrClosed
 	}
 	err = s.store.AddSupport(ctx, &Support{IssueID: issueID, Key: key, At: s.now()})
 	if err != nil && !errors.Is(err, fault.ErrConflict) {
 		return 0, err
 	}
-	if view.Member != nil {
-		if err := s.follow(ctx, issueID, view.Member.UserID); err != nil {
+	if a.member != nil {
+		if err := s.follow(ctx, issueID, a.member.UserID); err != nil {
 			return 0, err
 		}
 	}
@@ -211,11 +233,11 @@ func (s *Service) Support(ctx context.Context, v Viewer, issueID string) (int, e
 
 // Unsupport withdraws the viewer's support.
 func (s *Service) Unsupport(ctx context.Context, v Viewer, issueID string) (int, error) {
-	view, err := s.Issue(ctx, v, issueID)
+	a, err := s.access(ctx, v, issueID)
 	if err != nil {
 		return 0, err
 	}
-	key := supportKey(v, view.Forum, view.Member)
+	key := supportKey(v, a.forum, a.member)
 	if key == "" {
 		return 0, ErrSupportOff
 	}
