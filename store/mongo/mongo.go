@@ -14,6 +14,8 @@
 //     atomically.
 //   - Audit entries are numbered by inserting under a unique seq index and
 //     retrying with the next number on conflict (audit.go).
+//   - Realtime events are numbered per room the same way, under a unique
+//     (room, seq) index (realtime.go).
 //   - A document updated in place (a user's name, a session's last activity)
 //     has one writer at a time by nature; last writer wins.
 //
@@ -73,6 +75,11 @@ type DB struct {
 	follows         *driver.Collection
 	notifications   *driver.Collection
 	reports         *driver.Collection
+
+	// Realtime events (realtime.go) and, per room, the highest sequence
+	// number this process has seen taken.
+	realtime    *driver.Collection
+	realtimeSeq realtimeSeqs
 
 	// auditSeq is the highest audit sequence number this process has seen
 	// taken (see audit.go).
@@ -158,6 +165,7 @@ func newDB(client *driver.Client, database string) *DB {
 		follows:         db.Collection("follows"),
 		notifications:   db.Collection("notifications"),
 		reports:         db.Collection("reports"),
+		realtime:        db.Collection("realtime_events"),
 	}
 }
 
@@ -245,6 +253,9 @@ var indexes = map[string][]index{
 	},
 	"reports": {
 		{name: "forum_at", keys: bson.D{{Key: "forum_id", Value: 1}, {Key: "at", Value: -1}}},
+	},
+	"realtime_events": {
+		{name: "room_seq_unique", keys: bson.D{{Key: "room", Value: 1}, {Key: "seq", Value: 1}}, unique: true},
 	},
 }
 

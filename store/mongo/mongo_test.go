@@ -17,6 +17,7 @@ import (
 	"chorus/internal/fault"
 	"chorus/internal/secret"
 	"chorus/internal/testenv/mongotest"
+	"chorus/realtime"
 	"chorus/store/mongo"
 	"chorus/store/storetest"
 )
@@ -231,4 +232,8 @@ func mustClient(t *testing.T, uri string) *driver.Client {
 		c.Disconnect(ctx)
 	})
 	return c
+}
+
+func TestRealtimeContract(t *testing.T) {
+	storetest.RunRealtime(t, func(t *testing.T) realtime.Log { return MustOpen(t) })
 }

@@ -200,6 +200,14 @@ var migrations = []string{
 		at INTEGER NOT NULL
 	);
 	CREATE INDEX reports_forum ON reports (forum_id, at);`,
+	// Realtime: each room's events, numbered from 1 under a unique (room, seq) key.
+	`CREATE TABLE realtime_events (
+		room TEXT NOT NULL,
+		seq INTEGER NOT NULL,
+		type TEXT NOT NULL,
+		data BLOB,
+		PRIMARY KEY (room, seq)
+	) WITHOUT ROWID;`,
 }
 
 // migrate brings the schema up to date.

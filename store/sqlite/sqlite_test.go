@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"chorus/realtime"
 	"chorus/store/sqlite"
 	"chorus/store/storetest"
 )
@@ -50,4 +51,8 @@ func storetestNow() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UT
 
 func TestForumContract(t *testing.T) {
 	storetest.RunForum(t, func(t *testing.T) storetest.ForumStore { return MustOpen(t) })
+}
+
+func TestRealtimeContract(t *testing.T) {
+	storetest.RunRealtime(t, func(t *testing.T) realtime.Log { return MustOpen(t) })
 }
