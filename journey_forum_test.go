@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"chorus/account"
 	"chorus/forum"
@@ -240,4 +241,57 @@ func TestDraftSurvivesReload(t *testing.T) {
 	if got := browser.Value(t, dan, "#title"); got != "" {
 		t.Fatalf("the draft %q was kept after the server confirmed the post", got)
 	}
+}
+
+// TestJourneyLiveDiscussion: Grace comments and supports; Dan, watching the
+// same issue in another browser, sees both appear without reloading, and
+// the updated page still passes axe.
+func TestJourneyLiveDiscussion(t *testing.T) {
+	dir := t.TempDir()
+	s := seedAll(t, dir)
+	inst := startChorus(t, dir, nil)
+	b := browser.New(t)
+	dan, grace := b.NewTab(t), b.NewTab(t)
+	signInTab(t, dan, inst.URL, "dan@example.org", "password for dan@example.org")
+	signInTab(t, grace, inst.URL, "fiona@example.org", "password for fiona@example.org")
+	issue := inst.URL + "/issues/" + s.IssueID
+	visit(t, dan, issue)
+	visit(t, grace, issue)
+	waitFor(t, dan, `[data-live-state="subscribed"]`) // Dan's page follows the issue now
+
+	browser.Fill(t, grace, "#comment", "We were told the panel meets **monthly** now.")
+	submit(t, grace, `form[action$="/comments"] button`)
+	waitForText(t, dan, "ol.comments", "meets monthly now")
+	submit(t, grace, `form[action$="/support"] button`)
+	waitForText(t, dan, ".support-count", "1 family affected")
+	browser.CheckAxe(t, dan)
+	if loc := browser.Location(t, dan); loc != issue {
+		t.Fatalf("Dan's page moved to %s; it should have updated in place", loc)
+	}
+}
+
+// waitForText waits until an element's text contains want.
+func waitForText(t *testing.T, tab context.Context, selector, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Contains(browser.Text(t, tab, selector), want) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s never showed %q; it shows %q", selector, want, browser.Text(t, tab, selector))
+}
+
+// waitFor waits until an element matches selector.
+func waitFor(t *testing.T, tab context.Context, selector string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if browser.Exists(t, tab, selector) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s never appeared", selector)
 }

@@ -26,6 +26,7 @@ import (
 	"chorus/internal/fault"
 	"chorus/internal/secret"
 	"chorus/locales"
+	"chorus/realtime"
 	"chorus/server"
 	"chorus/store/mongo"
 	"chorus/store/sqlite"
@@ -49,6 +50,7 @@ type Store interface {
 	account.Store
 	audit.Store
 	forum.Store
+	realtime.Log
 	Ping(ctx context.Context) error
 }
 
@@ -140,7 +142,7 @@ func (a *app) server() (*server.Server, error) {
 	return server.New(server.Options{
 		BaseURL: strings.TrimRight(a.cfg.BaseURL, "/"), ExitURL: a.cfg.ExitURL, Secret: a.secret,
 		TrustedProxies: a.cfg.TrustedProxies, Location: loc,
-	}, server.Deps{Accounts: a.accounts, Forums: a.forums, Audit: a.audit, Ready: a.store.Ping, Logger: a.log})
+	}, server.Deps{Accounts: a.accounts, Forums: a.forums, Audit: a.audit, Ready: a.store.Ping, Logger: a.log, LiveLog: a.store})
 }
 
 func (a *app) serve(ctx context.Context, stdout io.Writer) error {

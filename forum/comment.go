@@ -44,6 +44,7 @@ func (s *Service) AddComment(ctx context.Context, v Viewer, issueID, body, idemK
 	if err := s.store.AddComment(ctx, c); err != nil {
 		return nil, err
 	}
+	s.pub.Publish(ctx, IssueRoom(issueID), "comment.added", map[string]any{"id": c.ID, "author": c.AuthorName, "body": c.Body, "at": c.CreatedAt})
 	return c, s.follow(ctx, issueID, c.AuthorID)
 }
 
@@ -74,6 +75,7 @@ func (s *Service) ChangeStatus(ctx context.Context, v Viewer, issueID string, to
 	if err := s.notify(ctx, a.issue, NoticeStatus, to, v.userID()); err != nil {
 		return err
 	}
+	s.pub.Publish(ctx, IssueRoom(issueID), "status.changed", map[string]any{"status": string(to), "note": note})
 	return s.record(ctx, v.Principal, "issue.status", "issue:"+issueID, a.forum.OrgID, string(a.status)+" → "+string(to))
 }
 

@@ -19,12 +19,13 @@ type Service struct {
 	audit  *audit.Log
 	clock  func() time.Time
 	secret []byte // derives follow-up codes from a form's idempotency key
+	pub    Publisher
 }
 
 // NewService returns the forum service. secret is the installation's signing
 // key, used so that a retried anonymous submission shows the same code.
 func NewService(store Store, log *audit.Log, clock func() time.Time, secret []byte) *Service {
-	return &Service{store: store, audit: log, clock: clock, secret: secret}
+	return &Service{store: store, audit: log, clock: clock, secret: secret, pub: noPublisher{}}
 }
 
 func (s *Service) now() time.Time { return s.clock().UTC() }

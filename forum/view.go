@@ -228,7 +228,7 @@ func (s *Service) Support(ctx context.Context, v Viewer, issueID string) (int, e
 			return 0, err
 		}
 	}
-	return s.store.CountSupports(ctx, issueID)
+	return s.countChanged(ctx, issueID)
 }
 
 // Unsupport withdraws the viewer's support.
@@ -244,5 +244,15 @@ func (s *Service) Unsupport(ctx context.Context, v Viewer, issueID string) (int,
 	if err := s.store.RemoveSupport(ctx, issueID, key); err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return 0, err
 	}
-	return s.store.CountSupports(ctx, issueID)
+	return s.countChanged(ctx, issueID)
+}
+
+// countChanged reads an issue's support count and announces it.
+func (s *Service) countChanged(ctx context.Context, issueID string) (int, error) {
+	n, err := s.store.CountSupports(ctx, issueID)
+	if err != nil {
+		return 0, err
+	}
+	s.pub.Count(ctx, IssueRoom(issueID), "support.count", map[string]any{"issue": issueID, "count": n})
+	return n, nil
 }

@@ -36,6 +36,7 @@ var statusMessages = map[int]string{
 	fiber.StatusServiceUnavailable:    "error.unavailable",
 	fiber.StatusInternalServerError:   "error.internal",
 	fiber.StatusRequestTimeout:        "error.bad_request",
+	fiber.StatusUpgradeRequired:       "error.bad_request", // the live route without a websocket
 }
 
 func statusOf(err error) int {

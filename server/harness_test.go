@@ -20,6 +20,7 @@ import (
 	"chorus/audit"
 	"chorus/forum"
 	"chorus/internal/testenv/mongotest"
+	"chorus/realtime"
 	"chorus/server"
 	"chorus/store/mongo"
 	"chorus/store/sqlite"
@@ -36,6 +37,7 @@ type Store interface {
 	account.Store
 	audit.Store
 	forum.Store
+	realtime.Log
 	Ping(ctx context.Context) error
 }
 
@@ -133,7 +135,7 @@ func newEnvOn(t *testing.T, kind string, opts ...envOption) *env {
 	for _, f := range opts {
 		f(&o)
 	}
-	srv, err := server.New(o, server.Deps{Accounts: accounts, Forums: forums, Audit: auditLog, Ready: db.Ping, Logger: log})
+	srv, err := server.New(o, server.Deps{Accounts: accounts, Forums: forums, Audit: auditLog, Ready: db.Ping, Logger: log, LiveLog: db})
 	if err != nil {
 		t.Fatal(err)
 	}

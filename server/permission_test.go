@@ -131,6 +131,8 @@ var permissions = map[string]map[string]outcome{
 	"GET /forums/:id/reports":                  outcomes(signIn, deny, deny, allow, deny, allow, deny, allow),
 	"GET /notifications":                       signedIn,
 	"POST /notifications/read":                 signedIn,
+	"GET /live":                                public, // a websocket; rooms are checked on each subscribe
+	"GET /live/events":                         public, // server-sent events; the room is checked likewise
 	"GET /follow-up":                           public,
 	"POST /follow-up":                          public,
 	"POST /follow-up/detail":                   public,

@@ -119,8 +119,15 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"group":    groupBy4,
 		"dict":     dict,
 		"markdown": renderMarkdown,
-		"join":     strings.Join,
-		"has":      slices.Contains[[]string],
+		"int": func(v any) int {
+			if f, ok := v.(float64); ok { // numbers decoded from JSON
+				return int(f)
+			}
+			n, _ := v.(int)
+			return n
+		},
+		"join": strings.Join,
+		"has":  slices.Contains[[]string],
 	}
 }
 

@@ -88,6 +88,8 @@ func (s *Server) Routes() []Route {
 		{"GET", "/forums/:id/reports", SignedIn, s.handleReports},
 		{"GET", "/notifications", SignedIn, s.handleNotifications},
 		{"POST", "/notifications/read", SignedIn, s.handleNotificationsRead},
+		{"GET", "/live", Public, s.liveGuard},
+		{"GET", "/live/events", Public, s.handleLiveEvents},
 		{"GET", "/follow-up", Public, s.handleFollowUpForm},
 		{"POST", "/follow-up", Public, s.handleFollowUp},
 		{"POST", "/follow-up/detail", Public, s.handleFollowUpDetail},
@@ -128,6 +130,11 @@ func (s *Server) routes() {
 		switch r.Path {
 		case "/signin", "/signin/code", "/signin/mfa-setup", "/setup", "/reset/:token", "/invitations/:token", "/follow-up", "/follow-up/detail":
 			handlers = append(handlers, loginLimit)
+		}
+		if r.Path == "/live" {
+			handlers = append(handlers, r.handle, s.handleLive()) // the guard, then the upgrade
+			s.app.Add(r.Method, r.Path, handlers...)
+			continue
 		}
 		s.app.Add(r.Method, r.Path, append(handlers, r.handle)...)
 	}

@@ -17,6 +17,7 @@ import (
 	"chorus/audit"
 	"chorus/forum"
 	"chorus/locales"
+	"chorus/realtime"
 	"chorus/server/templates"
 
 	"github.com/gofiber/fiber/v2"
@@ -42,6 +43,10 @@ type Deps struct {
 	Audit    *audit.Log
 	Ready    func(ctx context.Context) error // reports whether the store can be reached
 	Logger   *slog.Logger
+	// LiveLog numbers live events in the store; LiveBus carries them between
+	// instances (in-process when nil).
+	LiveLog realtime.Log
+	LiveBus realtime.Bus
 }
 
 // Server is the Chorus web server.
@@ -53,6 +58,9 @@ type Server struct {
 	bundle *i18n.Bundle
 	assets *assets
 	secure bool // served over HTTPS: __Host- cookies, HSTS
+
+	engine *html.Engine
+	live   *livePublisher
 
 	setupMu    sync.Mutex
 	setupToken string // one-time token printed at start while no administrator exists
@@ -90,6 +98,17 @@ func New(opts Options, deps Deps) (*Server, error) {
 	if err := engine.Load(); err != nil {
 		return nil, fmt.Errorf("server: templates: %w", err)
 	}
+	s.engine = engine
+	if deps.LiveBus == nil {
+		deps.LiveBus = realtime.NewLocalBus()
+		s.deps.LiveBus = deps.LiveBus
+	}
+	if s.live, err = s.newLive(deps.LiveLog, deps.LiveBus); err != nil {
+		return nil, err
+	}
+	if deps.Forums != nil {
+		deps.Forums.SetPublisher(s.live)
+	}
 	s.app = fiber.New(fiber.Config{
 		Views:                   engine,
 		ViewsLayout:             "layouts/base",
@@ -122,7 +141,15 @@ func (s *Server) App() *fiber.App { return s.app }
 func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
 
 // Shutdown stops accepting requests and waits for those under way.
-func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+// Live streams end first (websockets close with 1001, event streams end) so
+// that open connections do not hold shutdown up.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.live.counts.Close()
+	if err := s.live.hub.Shutdown(ctx); err != nil {
+		s.log.Warn("live shutdown", "error", err.Error())
+	}
+	return s.app.ShutdownWithContext(ctx)
+}
 
 // SetSetupToken sets the one-time token that the setup page asks for.
 func (s *Server) SetSetupToken(token string) {

@@ -60,6 +60,74 @@
     }
   }
 
+  // Live updates: follow this page's room over a websocket, or server-sent
+  // events where websockets are blocked; insert what arrives and announce it
+  // politely, at most once every few seconds. The page works without this.
+  var liveEl = document.querySelector("[data-live-room]");
+  if (liveEl) {
+    var room = liveEl.getAttribute("data-live-room");
+    var lastSeq = null;
+    var announcer = document.getElementById("live-announcer");
+    var lastAnnounce = 0;
+    var announce = function (text) {
+      var now = Date.now();
+      if (!announcer || now - lastAnnounce < 3000) { return; }
+      lastAnnounce = now;
+      announcer.textContent = text;
+    };
+    var apply = function (msg) {
+      if (typeof msg.seq === "number") {
+        if (lastSeq !== null && msg.seq <= lastSeq) { return; } // seen already
+        lastSeq = msg.seq;
+      }
+      if (msg.type === "subscribed") { liveEl.setAttribute("data-live-state", "subscribed"); return; }
+      if (msg.type === "reload") { return; }
+      var list = document.querySelector('[data-live-list="' + msg.type + '"]');
+      if (list && msg.html && !document.getElementById("comment-" + (msg.data && msg.data.id))) {
+        list.insertAdjacentHTML("beforeend", msg.html);
+        announce(announcer.getAttribute("data-new-comment"));
+      }
+      var count = document.querySelector('[data-live-count="' + msg.type + '"]');
+      if (count && msg.html) { count.textContent = msg.html.trim(); announce(count.textContent); }
+    };
+    var delay = 500;
+    var backoff = function (connect) {
+      var wait = delay * (0.5 + Math.random());
+      delay = Math.min(delay * 2, 30000);
+      window.setTimeout(connect, wait);
+    };
+    var useSSE = function () {
+      var url = liveEl.getAttribute("data-live-sse") + "?room=" + encodeURIComponent(room);
+      if (lastSeq !== null) { url += "&after=" + lastSeq; }
+      var es = new window.EventSource(url);
+      es.onmessage = function (e) {
+        delay = 500;
+        try { apply(JSON.parse(e.data)); } catch (err) { /* ignore a malformed message */ }
+      };
+    };
+    var connect = function () {
+      if (!window.WebSocket) { useSSE(); return; }
+      var proto = window.location.protocol === "https:" ? "wss://" : "ws://";
+      var ws = new window.WebSocket(proto + window.location.host + liveEl.getAttribute("data-live-ws"));
+      var opened = false;
+      ws.onopen = function () {
+        opened = true;
+        delay = 500;
+        var sub = { type: "subscribe", room: room };
+        if (lastSeq !== null) { sub.after = lastSeq; }
+        ws.send(JSON.stringify(sub));
+      };
+      ws.onmessage = function (e) {
+        try { apply(JSON.parse(e.data)); } catch (err) { /* ignore a malformed message */ }
+      };
+      ws.onclose = function () {
+        if (!opened) { useSSE(); return; } // blocked: fall back for good
+        backoff(connect);
+      };
+    };
+    connect();
+  }
+
   // Drafts: what a person types is kept in this browser until the server
   // confirms it, so a refresh, a lost connection or a server error loses
   // nothing. A success notice on the next page clears the drafts sent.

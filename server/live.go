@@ -1,0 +1,171 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"chorus/account"
+	"chorus/forum"
+	"chorus/locales"
+	"chorus/realtime"
+
+	"github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+)
+
+// The live layer: the forum service publishes through livePublisher, which
+// renders each event once per (language, role) variant and hands it to the
+// hub; browsers follow rooms over a websocket, or server-sent events where
+// websockets are blocked. Changes still go through ordinary POSTs.
+
+// liveRoles are the role variants events are rendered for.
+var liveRoles = []string{"member", "facilitator"}
+
+// variantOf names a connection's rendering variant.
+func variantOf(lang, role string) string { return lang + "/" + role }
+
+// livePublisher implements forum.Publisher on the hub.
+type livePublisher struct {
+	s      *Server
+	hub    *realtime.Hub
+	counts *realtime.Coalescer
+}
+
+var _ forum.Publisher = (*livePublisher)(nil)
+
+// NewLiveHub makes the hub that carries live events, numbered in log and
+// shared with other instances through bus.
+func (s *Server) newLive(log realtime.Log, bus realtime.Bus) (*livePublisher, error) {
+	hub, err := realtime.NewHub(realtime.Config{Log: log, Bus: bus, Authorize: s.authorizeRoom, Render: s.renderEvent, Logger: s.log})
+	if err != nil {
+		return nil, err
+	}
+	lp := &livePublisher{s: s, hub: hub}
+	// Counts are coalesced: at most two updates a second per room.
+	lp.counts = realtime.NewCoalescer(500*time.Millisecond, func(key string, v any) {
+		ev := v.(realtime.Event)
+		ev.HTML = s.renderVariants(ev)
+		if err := hub.Broadcast(context.Background(), ev); err != nil && err != realtime.ErrClosed {
+			s.log.Warn("live count", "error", err.Error())
+		}
+	})
+	return lp, nil
+}
+
+func (lp *livePublisher) Publish(ctx context.Context, room, typ string, data map[string]any) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		lp.s.log.Error("live event", "error", err.Error())
+		return
+	}
+	ev := realtime.Event{Type: typ, Room: room, Data: raw}
+	if _, err := lp.hub.Publish(ctx, room, typ, raw, lp.s.renderVariants(ev)); err != nil {
+		lp.s.log.Warn("live publish", "type", typ, "error", err.Error())
+	}
+}
+
+func (lp *livePublisher) Count(ctx context.Context, room, typ string, data map[string]any) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		lp.s.log.Error("live count", "error", err.Error())
+		return
+	}
+	lp.counts.Set(room+"|"+typ, realtime.Event{Type: typ, Room: room, Data: raw})
+}
+
+// renderEvent renders the variants of an event read back from the log.
+func (s *Server) renderEvent(ctx context.Context, ev realtime.Event) map[string]string {
+	return s.renderVariants(ev)
+}
+
+// renderVariants renders an event's fragment once per (language, role).
+// Event types without a fragment get none: clients use the data.
+func (s *Server) renderVariants(ev realtime.Event) map[string]string {
+	name := "live_" + strings.ReplaceAll(ev.Type, ".", "_")
+	var data map[string]any
+	if err := json.Unmarshal(ev.Data, &data); err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, l := range locales.Languages {
+		t := s.translator(l.Tag)
+		for _, role := range liveRoles {
+			var buf bytes.Buffer
+			if err := s.engine.Render(&buf, name, map[string]any{"T": t, "Data": data, "Role": role}); err != nil {
+				return nil // no fragment for this type
+			}
+			out[variantOf(l.Tag, role)] = buf.String()
+		}
+	}
+	return out
+}
+
+// authorizeRoom says who may follow a room: an issue's room whoever may see
+// the issue; a forum's room anyone.
+func (s *Server) authorizeRoom(ctx context.Context, principal any, room string) bool {
+	p, _ := principal.(*account.Principal)
+	kind, id, _ := strings.Cut(room, ":")
+	switch kind {
+	case "issue":
+		_, err := s.deps.Forums.Issue(ctx, forum.Viewer{Principal: p}, id)
+		return err == nil
+	case "forum":
+		_, err := s.deps.Forums.Forum(ctx, id)
+		return err == nil
+	}
+	return false
+}
+
+// liveGuard lets only same-origin websocket upgrades through (403 otherwise).
+func (s *Server) liveGuard(c *fiber.Ctx) error {
+	if !websocket.IsWebSocketUpgrade(c) {
+		return fiber.ErrUpgradeRequired
+	}
+	if c.Get(fiber.HeaderOrigin) != s.origin(c) {
+		return errOrigin
+	}
+	c.Locals("live.principal", principal(c))
+	c.Locals("live.variant", variantOf(s.tr(c).Lang.Tag, "member"))
+	return c.Next()
+}
+
+// handleLive serves the websocket.
+func (s *Server) handleLive() fiber.Handler {
+	cfg := realtime.WebsocketConfig("")
+	cfg.Origins = nil // checked by liveGuard against this server's own origin
+	return websocket.New(func(conn *websocket.Conn) {
+		p, _ := conn.Locals("live.principal").(*account.Principal)
+		variant, _ := conn.Locals("live.variant").(string)
+		s.live.hub.ServeWS(conn, p, variant)
+	}, cfg)
+}
+
+// handleLiveEvents serves one room as server-sent events, for networks that
+// block websockets. It resumes after Last-Event-ID or ?after=.
+func (s *Server) handleLiveEvents(c *fiber.Ctx) error {
+	room := c.Query("room")
+	var after *int64
+	for _, v := range []string{c.Get("Last-Event-ID"), c.Query("after")} {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+			after = &n
+			break
+		}
+	}
+	p := principal(c)
+	variant := variantOf(s.tr(c).Lang.Tag, "member")
+	c.Set(fiber.HeaderContentType, "text/event-stream")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("X-Accel-Buffering", "no")
+	ctx := c.UserContext()
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		if err := s.live.hub.ServeSSE(ctx, w, w.Flush, p, variant, room, after); err != nil {
+			s.log.Info("live stream ended", "error", err.Error())
+		}
+	})
+	return nil
+}
