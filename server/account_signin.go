@@ -209,6 +209,7 @@ func (s *Server) handleEnrol(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleSignOut(c *fiber.Ctx) error {
+	s.endLive(c)
 	if err := s.deps.Accounts.SignOut(c.UserContext(), c.Cookies(s.sessionCookie())); err != nil {
 		return err
 	}

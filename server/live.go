@@ -169,3 +169,17 @@ func (s *Server) handleLiveEvents(c *fiber.Ctx) error {
 	})
 	return nil
 }
+
+// endLive closes the live connections of the session a request belongs to,
+// when that session ends (sign-out, quick exit).
+func (s *Server) endLive(c *fiber.Ctx) {
+	p := principal(c)
+	if p == nil || p.Session == nil {
+		return
+	}
+	hash := p.Session.IDHash
+	s.live.hub.Disconnect(func(v any) bool {
+		q, ok := v.(*account.Principal)
+		return ok && q.Session != nil && q.Session.IDHash == hash
+	})
+}

@@ -132,3 +132,30 @@ func TestLiveRoomPermission(t *testing.T) {
 		t.Fatalf("a visitor following an issue in review: %+v", m)
 	}
 }
+
+// TestSignOutClosesLive: signing out ends that session's live connections.
+func TestSignOutClosesLive(t *testing.T) {
+	fe := newForumEnv(t, "sqlite", forum.ForumSettings{AllowAnonymous: true})
+	h := http.Header{}
+	h.Set("Origin", fe.URL)
+	for _, ck := range fe.Member.http.Jar.Cookies(mustURL(t, fe.URL)) {
+		h.Add("Cookie", ck.Name+"="+ck.Value)
+	}
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(fe.URL, "http")+"/live", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	ws.WriteJSON(map[string]any{"type": "subscribe", "room": "forum:" + fe.Forum.ID})
+	next(t, ws, "subscribed")
+	wantStatus(t, fe.Member.post("/signout", url.Values{"csrf": {fe.Member.csrf("/account")}}), 303)
+	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		if _, _, err := ws.ReadMessage(); err != nil {
+			if websocket.IsCloseError(err, websocket.ClosePolicyViolation, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
+				return
+			}
+			t.Fatalf("after sign-out the connection ended with %v; want a close frame", err)
+		}
+	}
+}

@@ -47,6 +47,7 @@ func (s *Server) handleReady(c *fiber.Ctx) error {
 // and sends the browser to a neutral site. One of the two GETs SECURITY.md
 // allows to change state.
 func (s *Server) handleExit(c *fiber.Ctx) error {
+	s.endLive(c)
 	if err := s.deps.Accounts.SignOut(c.UserContext(), c.Cookies(s.sessionCookie())); err != nil {
 		s.log.Warn("exit: sign out failed", "error", err.Error())
 	}
