@@ -37,6 +37,32 @@ func wantErr(t *testing.T, err, want error) {
 	}
 }
 
+// race runs n calls of fn at once and returns how many succeeded; any error
+// but ErrConflict (the unique key deciding) fails the test.
+func race(t *testing.T, n int, fn func(i int) error) int {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(i)
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, fault.ErrConflict):
+			t.Fatalf("unexpected error %v", err)
+		}
+	}
+	return ok
+}
+
 func sameTime(t *testing.T, what string, got, want time.Time) {
 	t.Helper()
 	if !got.Equal(want.Truncate(time.Millisecond)) {
@@ -82,25 +108,7 @@ func testUsers(t *testing.T, open Opener) {
 	t.Run("ConcurrentSameEmail", func(t *testing.T) {
 		s, ctx := open(t), ctxFor(t)
 		const n = 16
-		var wg sync.WaitGroup
-		errs := make([]error, n)
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = s.CreateUser(ctx, newUser("race@example.org"))
-			}()
-		}
-		wg.Wait()
-		created := 0
-		for _, err := range errs {
-			switch {
-			case err == nil:
-				created++
-			case !errors.Is(err, fault.ErrConflict):
-				t.Fatalf("unexpected error %v", err)
-			}
-		}
+		created := race(t, n, func(int) error { return s.CreateUser(ctx, newUser("race@example.org")) })
 		if created != 1 {
 			t.Fatalf("%d users created with one email; want 1", created)
 		}
@@ -296,25 +304,7 @@ func testClaims(t *testing.T, open Opener) {
 	t.Run("ConcurrentOneWinner", func(t *testing.T) {
 		s, ctx := open(t), ctxFor(t)
 		const n = 32
-		var wg sync.WaitGroup
-		errs := make([]error, n)
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[i] = s.AddClaim(ctx, account.Claim{Key: "setup", By: fmt.Sprint(i), At: now})
-			}()
-		}
-		wg.Wait()
-		wins := 0
-		for _, err := range errs {
-			switch {
-			case err == nil:
-				wins++
-			case !errors.Is(err, fault.ErrConflict):
-				t.Fatalf("unexpected error %v", err)
-			}
-		}
+		wins := race(t, n, func(i int) error { return s.AddClaim(ctx, account.Claim{Key: "setup", By: fmt.Sprint(i), At: now}) })
 		if wins != 1 {
 			t.Fatalf("%d claims won; want exactly 1", wins)
 		}

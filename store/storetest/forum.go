@@ -330,25 +330,9 @@ func testComments(t *testing.T, open ForumOpener) {
 
 func testIdempotency(t *testing.T, open ForumOpener) {
 	s, ctx := open(t), ctxFor(t)
-	const n = 10
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = s.AddIdempotency(ctx, &forum.Idempotency{Key: "k1", Result: fmt.Sprint(i), At: now})
-		}()
-	}
-	wg.Wait()
-	won := 0
-	for _, err := range errs {
-		if err == nil {
-			won++
-		} else if !errors.Is(err, fault.ErrConflict) {
-			t.Fatal(err)
-		}
-	}
+	won := race(t, 10, func(i int) error {
+		return s.AddIdempotency(ctx, &forum.Idempotency{Key: "k1", Result: fmt.Sprint(i), At: now})
+	})
 	if won != 1 {
 		t.Fatalf("%d identical forms recorded; want 1", won)
 	}
