@@ -27,10 +27,13 @@ type Event struct {
 // Log numbers and keeps each room's events. Append stores an event under the
 // next sequence number of its room (from 1, no gaps, unique under
 // concurrency, shared by instances); Since returns up to limit events of room
-// with Seq > after, in order.
+// with Seq > after, in order; Latest returns a room's highest sequence
+// number (0 for a room with no events), which a page is rendered with so
+// that its live connection resumes from there.
 type Log interface {
 	Append(ctx context.Context, room string, typ string, data []byte) (seq int64, err error)
 	Since(ctx context.Context, room string, after int64, limit int) ([]Event, error)
+	Latest(ctx context.Context, room string) (int64, error)
 }
 
 // Authorizer reports whether principal (whatever the web layer attached to

@@ -144,6 +144,12 @@ func (l *memLog) Append(_ context.Context, room, typ string, data []byte) (int64
 	return seq, nil
 }
 
+func (l *memLog) Latest(_ context.Context, room string) (int64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return int64(len(l.rooms[room])), nil
+}
+
 func (l *memLog) Since(_ context.Context, room string, after int64, limit int) ([]Event, error) {
 	if l.delay > 0 {
 		time.Sleep(l.delay)

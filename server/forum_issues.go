@@ -128,6 +128,20 @@ type codeData struct {
 type issueData struct {
 	*forum.IssueView
 	IdemKey string
+	LiveSeq int64 // the room's latest event when the page was rendered: live updates resume after it
+}
+
+// liveSeq is the latest event of a room, for the page to resume from; on an
+// error the page still renders and its live connection starts from now.
+func (s *Server) liveSeq(c *fiber.Ctx, room string) int64 {
+	if s.deps.LiveLog == nil {
+		return 0
+	}
+	n, err := s.deps.LiveLog.Latest(c.UserContext(), room)
+	if err != nil {
+		s.log.Warn("live seq", "error", err.Error())
+	}
+	return n
 }
 
 // handleIssue shows an issue: its text, status timeline, supports, comments.
@@ -136,7 +150,7 @@ func (s *Server) handleIssue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := s.page(c, "", issueData{IssueView: view, IdemKey: secret.NewToken()})
+	p := s.page(c, "", issueData{IssueView: view, IdemKey: secret.NewToken(), LiveSeq: s.liveSeq(c, forum.IssueRoom(view.Issue.ID))})
 	p.Title = view.Issue.Title
 	return s.render(c, fiber.StatusOK, "issue", p)
 }
@@ -175,7 +189,7 @@ func (s *Server) issueFormError(c *fiber.Ctx, fields []string, formErr error) er
 	if err != nil {
 		return err
 	}
-	p := s.page(c, "", issueData{IssueView: view, IdemKey: c.FormValue("idem", secret.NewToken())})
+	p := s.page(c, "", issueData{IssueView: view, IdemKey: c.FormValue("idem", secret.NewToken()), LiveSeq: s.liveSeq(c, forum.IssueRoom(view.Issue.ID))})
 	p.Title = view.Issue.Title
 	if !p.withForm(c, fields, formErr) {
 		return formErr

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -157,5 +158,37 @@ func TestSignOutClosesLive(t *testing.T) {
 			}
 			t.Fatalf("after sign-out the connection ended with %v; want a close frame", err)
 		}
+	}
+}
+
+// TestLiveResumesFromRenderedPage: a comment posted after Dan's page was
+// rendered but before his live connection opened still reaches him, because
+// the page carries the room's latest sequence and he resumes after it.
+func TestLiveResumesFromRenderedPage(t *testing.T) { onEachStore(t, testLiveResumesFromRenderedPage) }
+
+func testLiveResumesFromRenderedPage(t *testing.T, store string) {
+	fe := newForumEnv(t, store, forum.ForumSettings{AllowAnonymous: true})
+	r := fe.raise(fe.Member, url.Values{"title": {"Resume"}, "body": {"Text"}, "anonymous": {"no"}})
+	issuePath := r.Location
+	fe.Member.get(issuePath)
+	wantStatus(t, fe.Member.post(issuePath+"/comments", url.Values{"body": {"before the page"}, "idem": {"r0"}}), 303)
+
+	page := fe.client().get(issuePath).Body
+	m := regexp.MustCompile(`data-live-seq="(\d+)"`).FindStringSubmatch(page)
+	if m == nil || m[1] != "1" {
+		t.Fatalf("the page carries live seq %v; want 1 (one comment so far)", m)
+	}
+	fe.Member.get(issuePath)
+	wantStatus(t, fe.Member.post(issuePath+"/comments", url.Values{"body": {"between render and connect"}, "idem": {"r1"}}), 303)
+
+	ws, _, err := dialLive(t, fe.env, fe.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	ws.WriteJSON(map[string]any{"type": "subscribe", "room": "issue:" + strings.TrimPrefix(issuePath, "/issues/"), "after": 1})
+	ev := next(t, ws, "comment.added")
+	if ev.Seq != 2 || !strings.Contains(ev.HTML, "between render and connect") {
+		t.Fatalf("resumed event = %+v; want seq 2 with the missed comment", ev)
 	}
 }

@@ -66,7 +66,10 @@
   var liveEl = document.querySelector("[data-live-room]");
   if (liveEl) {
     var room = liveEl.getAttribute("data-live-room");
-    var lastSeq = null;
+    // The page was rendered with the room's latest event: resume after it, so
+    // nothing that happens between rendering and connecting is missed.
+    var rendered = parseInt(liveEl.getAttribute("data-live-seq"), 10);
+    var lastSeq = isNaN(rendered) ? null : rendered;
     var announcer = document.getElementById("live-announcer");
     var lastAnnounce = 0;
     var announce = function (text) {

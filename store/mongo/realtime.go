@@ -127,3 +127,6 @@ func (d *DB) Since(ctx context.Context, room string, after int64, limit int) ([]
 	}
 	return evs, nil
 }
+
+// Latest returns a room's highest sequence number, 0 when it has none.
+func (d *DB) Latest(ctx context.Context, room string) (int64, error) { return d.lastRealtimeSeq(ctx, room) }

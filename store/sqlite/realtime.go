@@ -57,3 +57,10 @@ func (d *DB) Since(ctx context.Context, room string, after int64, limit int) ([]
 	}
 	return evs, translate(rows.Err())
 }
+
+// Latest returns a room's highest sequence number, 0 when it has none.
+func (d *DB) Latest(ctx context.Context, room string) (int64, error) {
+	var seq int64
+	err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM realtime_events WHERE room = ?`, room).Scan(&seq)
+	return seq, translate(err)
+}

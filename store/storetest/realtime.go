@@ -12,6 +12,23 @@ import (
 // RunRealtime runs the realtime event log contract against logs made by
 // open (each a new, empty store).
 func RunRealtime(t *testing.T, open func(t *testing.T) realtime.Log) {
+	t.Run("Latest", func(t *testing.T) {
+		l := open(t)
+		if n, err := l.Latest(t.Context(), "issue:empty"); err != nil || n != 0 {
+			t.Fatalf("Latest of an empty room = %d, %v; want 0", n, err)
+		}
+		for range 3 {
+			if _, err := l.Append(t.Context(), "issue:x", "comment.added", []byte(`{}`)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := l.Append(t.Context(), "issue:y", "comment.added", []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := l.Latest(t.Context(), "issue:x"); err != nil || n != 3 {
+			t.Fatalf("Latest = %d, %v; want 3", n, err)
+		}
+	})
 	t.Run("NumbersFromOnePerRoom", func(t *testing.T) {
 		l := open(t)
 		for i, room := range []string{"issue:a", "issue:a", "issue:b", "issue:a", "issue:b"} {
