@@ -129,4 +129,6 @@ func (d *DB) Since(ctx context.Context, room string, after int64, limit int) ([]
 }
 
 // Latest returns a room's highest sequence number, 0 when it has none.
-func (d *DB) Latest(ctx context.Context, room string) (int64, error) { return d.lastRealtimeSeq(ctx, room) }
+func (d *DB) Latest(ctx context.Context, room string) (int64, error) {
+	return d.lastRealtimeSeq(ctx, room)
+}
