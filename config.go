@@ -39,7 +39,7 @@ func (c *Config) settings() []setting {
 		{"data-dir", "CHORUS_DATA_DIR", "data", "directory for the embedded store and the generated secret", &c.DataDir},
 		{"mongodb-uri", "CHORUS_MONGODB_URI", "", "MongoDB URI; when set, MongoDB is used instead of the embedded store", &c.MongoURI},
 		{"mongodb-database", "CHORUS_MONGODB_DATABASE", "chorus", "MongoDB database name", &c.MongoDatabase},
-		{"nats-url", "CHORUS_NATS_URL", "", "NATS URL for live updates between several instances (not yet wired; one instance needs none)", &c.NATSURL},
+		{"nats-url", "CHORUS_NATS_URL", "", "NATS URL carrying live updates between several instances (one instance needs none)", &c.NATSURL},
 		{"secret-file", "CHORUS_SECRET_FILE", "", "file holding the key for signed tokens, shared by every instance (default: <data-dir>/secret.key, generated when absent)", &c.SecretFile},
 		{"trusted-proxies", "CHORUS_TRUSTED_PROXIES", "", "comma-separated proxy addresses whose X-Forwarded-For is believed", nil},
 		{"timezone", "CHORUS_TIMEZONE", "Europe/London", "time zone for dates and due dates", &c.Timezone},

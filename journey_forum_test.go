@@ -51,7 +51,7 @@ func seedAll(t *testing.T, dir string) *seeded {
 		t.Fatal(err)
 	}
 	out := &seeded{Forum: f}
-	srv, err := a.server()
+	srv, _, err := a.server()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,7 @@ import (
 	"chorus/store/mongo"
 	"chorus/store/sqlite"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 )
 
@@ -133,22 +134,39 @@ func open(ctx context.Context, cfg *Config, logOut io.Writer) (*app, error) {
 }
 
 // serve runs the web server until ctx ends, then shuts down gracefully.
-// server builds the web server on the app's services.
-func (a *app) server() (*server.Server, error) {
+// server builds the web server on the app's services. With a NATS URL, live
+// events travel between instances through NATS; bus is then that
+// connection's bus and must be drained by the caller (nil otherwise).
+func (a *app) server() (*server.Server, *nats.Conn, error) {
 	loc, err := time.LoadLocation(a.cfg.Timezone)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return server.New(server.Options{
+	deps := server.Deps{Accounts: a.accounts, Forums: a.forums, Audit: a.audit, Ready: a.store.Ping, Logger: a.log, LiveLog: a.store}
+	var nc *nats.Conn
+	if a.cfg.NATSURL != "" {
+		if nc, err = nats.Connect(a.cfg.NATSURL, nats.Name("chorus"), nats.MaxReconnects(-1)); err != nil {
+			return nil, nil, fmt.Errorf("connect to NATS: %w", err)
+		}
+		deps.LiveBus = realtime.NewNATSBus(nc, "")
+	}
+	srv, err := server.New(server.Options{
 		BaseURL: strings.TrimRight(a.cfg.BaseURL, "/"), ExitURL: a.cfg.ExitURL, Secret: a.secret,
 		TrustedProxies: a.cfg.TrustedProxies, Location: loc,
-	}, server.Deps{Accounts: a.accounts, Forums: a.forums, Audit: a.audit, Ready: a.store.Ping, Logger: a.log, LiveLog: a.store})
+	}, deps)
+	if err != nil && nc != nil {
+		nc.Close()
+	}
+	return srv, nc, err
 }
 
 func (a *app) serve(ctx context.Context, stdout io.Writer) error {
-	srv, err := a.server()
+	srv, nc, err := a.server()
 	if err != nil {
 		return err
+	}
+	if nc != nil {
+		defer nc.Close()
 	}
 	ln, err := net.Listen("tcp", a.cfg.Addr)
 	if err != nil {
