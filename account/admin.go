@@ -237,8 +237,3 @@ func (s *Service) CreateOrganisation(ctx context.Context, by *Principal, name st
 func (s *Service) Organisations(ctx context.Context) ([]*Organisation, error) {
 	return s.store.ListOrganisations(ctx)
 }
-
-// Organisation returns one organisation.
-func (s *Service) Organisation(ctx context.Context, id string) (*Organisation, error) {
-	return s.store.FindOrganisation(ctx, id)
-}

@@ -186,19 +186,3 @@ func (s *Service) EditComment(ctx context.Context, v Viewer, commentID, body str
 	c.Body, c.EditedAt = body, s.now()
 	return c, s.store.UpdateComment(ctx, c)
 }
-
-// CommentVersions returns a comment's earlier texts, for facilitators.
-func (s *Service) CommentVersions(ctx context.Context, v Viewer, commentID string) ([]*CommentVersion, error) {
-	c, err := s.store.FindComment(ctx, commentID)
-	if err != nil {
-		return nil, err
-	}
-	a, err := s.access(ctx, v, c.IssueID)
-	if err != nil {
-		return nil, err
-	}
-	if !a.facilitator {
-		return nil, ErrForbidden
-	}
-	return s.store.ListCommentVersions(ctx, commentID)
-}

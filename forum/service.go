@@ -243,11 +243,6 @@ func (s *Service) facilitates(ctx context.Context, v Viewer, f *Forum) (bool, er
 	return m != nil && m.Role == RoleFacilitator, err
 }
 
-// Facilitates is facilitates for the web layer (to show moderation controls).
-func (s *Service) Facilitates(ctx context.Context, v Viewer, f *Forum) (bool, error) {
-	return s.facilitates(ctx, v, f)
-}
-
 func (s *Service) record(ctx context.Context, by *account.Principal, action, subject, orgID, detail string) error {
 	e := audit.Entry{Action: action, Subject: subject, Detail: detail}
 	if by != nil {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -220,7 +221,7 @@ func pageURL(path string, q map[string]string, n int) string {
 	v := make([]string, 0, len(q))
 	for k, val := range q {
 		if k != "page" && val != "" {
-			v = append(v, k+"="+urlQueryEscape(val))
+			v = append(v, k+"="+url.QueryEscape(val))
 		}
 	}
 	v = append(v, "page="+strconv.Itoa(n))

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"net/url"
 	"strings"
 
 	"chorus/forum"
@@ -15,8 +14,6 @@ import (
 const deviceCookie = "chorus_device"
 
 func deviceKey(token string) string { return secret.HashToken("device|" + token) }
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 // raiseData is the raise-an-issue form and its checks.
 type raiseData struct {

@@ -83,10 +83,6 @@ func TestMain(m *testing.M) { os.Exit(mongotest.Run(m)) }
 // stores are the adapters the journeys run on.
 var stores = []string{"sqlite", "mongo"}
 
-// lastMongo is the URI and database openStore last opened (tests run their
-// environments one at a time).
-var lastMongo [2]string
-
 // onEachStore runs a test once per storage adapter.
 func onEachStore(t *testing.T, test func(t *testing.T, store string)) {
 	for _, kind := range stores {
@@ -94,19 +90,20 @@ func onEachStore(t *testing.T, test func(t *testing.T, store string)) {
 	}
 }
 
-func openStore(t *testing.T, kind string) (Store, func()) {
+// openStore opens a fresh store of a kind; for MongoDB it also returns the
+// URI and database, for tests that read the documents directly.
+func openStore(t *testing.T, kind string) (Store, func(), [2]string) {
 	t.Helper()
 	ctx := context.Background()
 	if kind == "mongo" {
 		uri, name := mongotest.Database(t)
-		lastMongo = [2]string{uri, name}
 		db, err := mongo.Open(ctx, uri, name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		closeDB := func() { db.Close(context.Background()) }
 		t.Cleanup(closeDB)
-		return db, closeDB
+		return db, closeDB, [2]string{uri, name}
 	}
 	db, err := sqlite.Open(ctx, t.TempDir())
 	if err != nil {
@@ -114,16 +111,14 @@ func openStore(t *testing.T, kind string) (Store, func()) {
 	}
 	closeDB := func() { db.Close() }
 	t.Cleanup(closeDB)
-	return db, closeDB
+	return db, closeDB, [2]string{}
 }
 
 func newEnv(t *testing.T, opts ...envOption) *env { return newEnvOn(t, "sqlite", opts...) }
 
 func newEnvOn(t *testing.T, kind string, opts ...envOption) *env {
 	t.Helper()
-	lastMongo = [2]string{}
-	db, closeDB := openStore(t, kind)
-	mongoAt := lastMongo
+	db, closeDB, mongoAt := openStore(t, kind)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	auditLog := audit.NewLog(db, time.Now)

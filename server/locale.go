@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"net/url"
-	"strings"
 
 	"chorus/locales"
 
@@ -140,5 +139,3 @@ func (s *Server) tr(c *fiber.Ctx) *Tr {
 	}
 	return s.translator(requestLanguage(c))
 }
-
-func trimSpace(s string) string { return strings.TrimSpace(s) }

@@ -58,7 +58,7 @@ func (s *Server) handleExit(c *fiber.Ctx) error {
 
 // safeNext keeps a return address only when it is a path on this site.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if localNext(next) == "" {
 		return "/"
 	}
 	return url.QueryEscape(next)
