@@ -19,8 +19,22 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// messages reads one locale file into message ID → forms ("other", "one", ...).
+// messages reads a language's files into message ID → forms ("other",
+// "one", ...). An ID in two files of one language is an error.
 func messages(t *testing.T, tag string) map[string]map[string]string {
+	t.Helper()
+	names, err := locales.Files(tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]string{}
+	for _, name := range names {
+		readMessages(t, name, out)
+	}
+	return out
+}
+
+func readMessages(t *testing.T, tag string, out map[string]map[string]string) {
 	t.Helper()
 	b, err := locales.File(tag)
 	if err != nil {
@@ -28,10 +42,12 @@ func messages(t *testing.T, tag string) map[string]map[string]string {
 	}
 	var raw map[string]any
 	if err := toml.Unmarshal(b, &raw); err != nil {
-		t.Fatalf("%s.toml: %v", tag, err)
+		t.Fatalf("%s: %v", tag, err)
 	}
-	out := map[string]map[string]string{}
 	for id, v := range raw {
+		if _, dup := out[id]; dup {
+			t.Fatalf("%s: %s is already in another file", tag, id)
+		}
 		switch v := v.(type) {
 		case string:
 			out[id] = map[string]string{"other": v}
@@ -40,16 +56,15 @@ func messages(t *testing.T, tag string) map[string]map[string]string {
 			for k, f := range v {
 				s, ok := f.(string)
 				if !ok {
-					t.Fatalf("%s.toml: %s.%s is not text", tag, id, k)
+					t.Fatalf("%s: %s.%s is not text", tag, id, k)
 				}
 				forms[k] = s
 			}
 			out[id] = forms
 		default:
-			t.Fatalf("%s.toml: %s has an unexpected type %T", tag, id, v)
+			t.Fatalf("%s: %s has an unexpected type %T", tag, id, v)
 		}
 	}
-	return out
 }
 
 var placeholderRe = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)

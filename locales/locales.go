@@ -5,6 +5,7 @@ package locales
 import (
 	"embed"
 	"fmt"
+	"io/fs"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -43,12 +44,29 @@ func Bundle() (*i18n.Bundle, error) {
 	b := i18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	for _, l := range Languages {
-		if _, err := b.LoadMessageFileFS(files, l.Tag+".toml"); err != nil {
-			return nil, fmt.Errorf("load %s messages: %w", l.Tag, err)
+		names, err := Files(l.Tag)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range names {
+			if _, err := b.LoadMessageFileFS(files, name); err != nil {
+				return nil, fmt.Errorf("load %s messages: %w", name, err)
+			}
 		}
 	}
 	return b, nil
 }
 
-// File returns the raw message file of a language (for the coverage test).
-func File(tag string) ([]byte, error) { return files.ReadFile(tag + ".toml") }
+// Files names a language's message files: "<tag>.toml", the messages every
+// page shares, and "<area>.<tag>.toml", one per part of Chorus, so that the
+// parts grow without treading on each other.
+func Files(tag string) ([]string, error) {
+	names, err := fs.Glob(files, "*."+tag+".toml")
+	if err != nil {
+		return nil, err
+	}
+	return append([]string{tag + ".toml"}, names...), nil
+}
+
+// File returns the raw text of one message file (for the coverage test).
+func File(name string) ([]byte, error) { return files.ReadFile(name) }
