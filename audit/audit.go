@@ -17,6 +17,13 @@ type Entry struct {
 	Subject string    // "kind:id" of the thing acted on
 	Scope   string    // the scope the action belongs to ("organisation:<id>"), or empty
 	Detail  string    // short, non-sensitive: never a password, token or message body
+	Forum   string    // the forum the action belongs to, if any: facilitators read their forums' trail
+	Reason  string    // why, as the person who acted gave it
+	// Before and After hold content where an action changed it (a
+	// facilitator's edit). Erasing content for a legal request empties them;
+	// the entry itself stays.
+	Before string
+	After  string
 }
 
 // Filter selects entries; zero fields select everything.

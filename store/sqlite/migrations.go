@@ -208,6 +208,13 @@ var migrations = []string{
 		data BLOB,
 		PRIMARY KEY (room, seq)
 	) WITHOUT ROWID;`,
+	// 5: the audit trail names the forum, the reason and, where content
+	// changed, what it was before and after.
+	`ALTER TABLE audit ADD COLUMN forum TEXT NOT NULL DEFAULT '';
+	ALTER TABLE audit ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+	ALTER TABLE audit ADD COLUMN before TEXT NOT NULL DEFAULT '';
+	ALTER TABLE audit ADD COLUMN after TEXT NOT NULL DEFAULT '';
+	CREATE INDEX audit_forum ON audit (forum, seq);`,
 }
 
 // migrate brings the schema up to date.
