@@ -135,7 +135,16 @@ func (s *Service) RaiseIssue(ctx context.Context, v Viewer, forumID string, d Dr
 	if err != nil {
 		return nil, err
 	}
+	if next == StatusOpen {
+		s.announce(ctx, stored)
+	}
 	return &Raised{Issue: stored, Code: code}, nil
+}
+
+// announce tells viewers of a forum's list that an issue is there to see.
+func (s *Service) announce(ctx context.Context, iss *Issue) {
+	s.pub.Publish(ctx, ForumRoom(iss.ForumID), "issue.added", map[string]any{"id": iss.ID, "title": iss.Title,
+		"author": iss.AuthorName, "anonymous": iss.Anonymous, "status": string(StatusOpen), "at": iss.CreatedAt})
 }
 
 // freeSelector derives the follow-up selector for a form's key: the first

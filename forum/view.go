@@ -228,7 +228,7 @@ func (s *Service) Support(ctx context.Context, v Viewer, issueID string) (int, e
 			return 0, err
 		}
 	}
-	return s.countChanged(ctx, issueID)
+	return s.countChanged(ctx, a.issue)
 }
 
 // Unsupport withdraws the viewer's support.
@@ -244,15 +244,18 @@ func (s *Service) Unsupport(ctx context.Context, v Viewer, issueID string) (int,
 	if err := s.store.RemoveSupport(ctx, issueID, key); err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return 0, err
 	}
-	return s.countChanged(ctx, issueID)
+	return s.countChanged(ctx, a.issue)
 }
 
-// countChanged reads an issue's support count and announces it.
-func (s *Service) countChanged(ctx context.Context, issueID string) (int, error) {
-	n, err := s.store.CountSupports(ctx, issueID)
+// countChanged reads an issue's support count and announces it to the
+// issue's page and its forum's list.
+func (s *Service) countChanged(ctx context.Context, iss *Issue) (int, error) {
+	n, err := s.store.CountSupports(ctx, iss.ID)
 	if err != nil {
 		return 0, err
 	}
-	s.pub.Count(ctx, IssueRoom(issueID), "support.count", map[string]any{"issue": issueID, "count": n})
+	data := map[string]any{"issue": iss.ID, "count": n}
+	s.pub.Count(ctx, IssueRoom(iss.ID), "support.count", data)
+	s.pub.Count(ctx, ForumRoom(iss.ForumID), "support.count", data)
 	return n, nil
 }
