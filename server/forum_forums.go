@@ -181,6 +181,7 @@ type forumPageData struct {
 	CanRaise  bool
 	CanJoin   bool
 	SignedOut bool
+	LiveSeq   int64 // the forum room's latest event when the page was rendered: live updates resume after it
 }
 
 // handleForum shows a forum's issues: sortable, filterable, searchable, paged.
@@ -199,7 +200,8 @@ func (s *Server) handleForum(c *fiber.Ctx) error {
 		return err
 	}
 	d := forumPageData{ForumView: view, Sort: string(f.Sort), Status: c.Query("status"), Theme: f.Theme, Query: c.Query("q"), Page: pageNo,
-		Pages: (view.Total + forum.PageSize - 1) / forum.PageSize, Statuses: forum.Statuses, SignedOut: principal(c) == nil}
+		Pages: (view.Total + forum.PageSize - 1) / forum.PageSize, Statuses: forum.Statuses, SignedOut: principal(c) == nil,
+		LiveSeq: s.liveSeq(c, forum.ForumRoom(view.Forum.ID))}
 	p := principal(c)
 	d.CanAdmin = p.AdministersOrganisation(view.Forum.OrgID)
 	d.CanRaise = view.Member != nil || view.Forum.AllowAnonymous
