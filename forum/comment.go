@@ -33,15 +33,29 @@ func (s *Service) AddComment(ctx context.Context, v Viewer, issueID, body, idemK
 	}
 	c := &Comment{ID: secret.NewID(), IssueID: issueID, AuthorID: a.member.UserID, AuthorName: a.member.DisplayName, Body: body, CreatedAt: s.now()}
 	if idemKey != "" {
-		err := s.store.AddIdempotency(ctx, &Idempotency{Key: secret.HashToken("comment|" + idemKey), Result: c.ID, At: c.CreatedAt})
+		// The record goes first, under its unique key, and names the comment
+		// it makes. A retry finds it and makes that same comment, which adds
+		// nothing when the first try got that far: a crash (or a lost
+		// answer) between the two writes loses nothing and doubles nothing.
+		rec := &Idempotency{Key: secret.HashToken("comment|" + idemKey), Result: c.ID, At: c.CreatedAt}
+		err := s.store.AddIdempotency(ctx, rec)
 		if errors.Is(err, fault.ErrConflict) {
-			return nil, nil // already added by the first try
-		}
-		if err != nil {
+			if rec, err = s.store.FindIdempotency(ctx, rec.Key); err != nil {
+				return nil, err
+			}
+			c.ID, c.CreatedAt = rec.Result, rec.At
+			if done, err := s.store.FindComment(ctx, c.ID); err == nil {
+				return done, nil // added by the first try
+			} else if !errors.Is(err, fault.ErrNotFound) {
+				return nil, err
+			}
+		} else if err != nil {
 			return nil, err
 		}
 	}
-	if err := s.store.AddComment(ctx, c); err != nil {
+	if err := s.store.AddComment(ctx, c); errors.Is(err, fault.ErrConflict) {
+		return c, nil // a concurrent retry added it
+	} else if err != nil {
 		return nil, err
 	}
 	s.pub.Publish(ctx, IssueRoom(issueID), "comment.added", map[string]any{"id": c.ID, "author": c.AuthorName, "body": c.Body, "at": c.CreatedAt})
