@@ -131,3 +131,12 @@ func (p *proc) cpu() time.Duration {
 // settle lets the server finish handshakes and its garbage collector catch
 // up before memory is read.
 func settle() { time.Sleep(1500 * time.Millisecond) }
+
+// loadAverage is the machine's 1, 5 and 15 minute load averages.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
+}
