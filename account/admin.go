@@ -219,6 +219,13 @@ func (s *Service) UseReset(ctx context.Context, token, password, password2 strin
 // CreateOrganisation adds an organisation (a region that runs forums and
 // steering groups). Installation administrators only.
 func (s *Service) CreateOrganisation(ctx context.Context, by *Principal, name string) (*Organisation, error) {
+	return s.CreateOrganisationOnce(ctx, by, name, "")
+}
+
+// CreateOrganisationOnce is CreateOrganisation for a form that carries an
+// idempotency key: the same person sending the same key again gets the same
+// organisation, and no second one is made.
+func (s *Service) CreateOrganisationOnce(ctx context.Context, by *Principal, name, idemKey string) (*Organisation, error) {
 	if !by.IsAdmin() {
 		return nil, ErrForbidden
 	}
@@ -227,7 +234,12 @@ func (s *Service) CreateOrganisation(ctx context.Context, by *Principal, name st
 		return nil, err
 	}
 	o := &Organisation{ID: secret.NewID(), Name: name, CreatedAt: s.now()}
-	if err := s.store.CreateOrganisation(ctx, o); err != nil {
+	if idemKey != "" {
+		o.ID = onceID("organisation", by.User.ID, idemKey)[:16]
+	}
+	if err := s.store.CreateOrganisation(ctx, o); errors.Is(err, fault.ErrConflict) && idemKey != "" {
+		return s.store.FindOrganisation(ctx, o.ID) // made by an earlier try with this key
+	} else if err != nil {
 		return nil, err
 	}
 	return o, s.record(ctx, by, "organisation.create", "organisation:"+o.ID, OrganisationScope(o.ID), "")

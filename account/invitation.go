@@ -13,6 +13,15 @@ import (
 // CreateInvitation makes a single-use link giving role within sc. It returns
 // the invitation and the token for the link; only the token's hash is kept.
 func (s *Service) CreateInvitation(ctx context.Context, by *Principal, role Role, sc Scope, note string) (*Invitation, string, error) {
+	return s.CreateInvitationOnce(ctx, by, role, sc, note, "")
+}
+
+// CreateInvitationOnce is CreateInvitation for a form that carries an
+// idempotency key: the same person sending the same key again (a resent
+// form, ten presses at once) gets the same invitation and link, and no
+// second one is made. The key must be secret (the server derives it from
+// the form's key and its own secret): the link's token is derived from it.
+func (s *Service) CreateInvitationOnce(ctx context.Context, by *Principal, role Role, sc Scope, note, idemKey string) (*Invitation, string, error) {
 	if err := s.checkRoleScope(ctx, role, sc); err != nil {
 		return nil, "", err
 	}
@@ -23,11 +32,21 @@ func (s *Service) CreateInvitation(ctx context.Context, by *Principal, role Role
 	if utf8.RuneCountInString(note) > 200 {
 		return nil, "", fault.InvalidField("note", "account.error.note_long")
 	}
-	token := secret.NewToken()
+	token, id := secret.NewToken(), secret.NewID()
+	if idemKey != "" {
+		token, id = onceID("invitation-token", by.User.ID, idemKey), onceID("invitation", by.User.ID, idemKey)[:16]
+	}
 	now := s.now()
-	inv := &Invitation{ID: secret.NewID(), TokenHash: secret.HashToken(token), Role: role, Scope: sc, Note: note,
+	inv := &Invitation{ID: id, TokenHash: secret.HashToken(token), Role: role, Scope: sc, Note: note,
 		CreatedBy: by.User.ID, CreatedAt: now, ExpiresAt: now.Add(s.settings.InvitationTTL)}
-	if err := s.store.CreateInvitation(ctx, inv); err != nil {
+	if err := s.store.CreateInvitation(ctx, inv); errors.Is(err, fault.ErrConflict) && idemKey != "" {
+		// Made by an earlier try with this key: the same invitation and link.
+		done, err := s.store.FindInvitation(ctx, id)
+		if err != nil {
+			return nil, "", err
+		}
+		return done, token, nil
+	} else if err != nil {
 		return nil, "", err
 	}
 	return inv, token, s.record(ctx, by, "invitation.create", "invitation:"+inv.ID, sc, "role "+string(role))
@@ -188,4 +207,11 @@ func (s *Service) AcceptInvitation(ctx context.Context, token string, p *Princip
 		}
 	}
 	return u, s.record(ctx, &Principal{User: u}, "invitation.accept", "invitation:"+inv.ID, inv.Scope, "role "+string(inv.Role))
+}
+
+// onceID derives a record's ID (or a token) from a form's idempotency key,
+// for one person: a retried form makes the same ID, which the store's unique
+// key turns into a conflict rather than a second record.
+func onceID(kind, userID, idemKey string) string {
+	return secret.HashToken(kind + "|" + userID + "|" + idemKey)
 }

@@ -176,7 +176,7 @@ func (s *Server) handleInvitations(c *fiber.Ctx) error {
 // handleInvitationCreate makes an invitation and shows its link once.
 func (s *Server) handleInvitationCreate(c *fiber.Ctx) error {
 	role, sc := roleScope(c)
-	_, token, err := s.deps.Accounts.CreateInvitation(c.UserContext(), principal(c), role, sc, c.FormValue("note"))
+	_, token, err := s.deps.Accounts.CreateInvitationOnce(c.UserContext(), principal(c), role, sc, c.FormValue("note"), s.formKey(c))
 	if err != nil {
 		return s.invitationsPage(c, statusOf(err), err, "")
 	}
@@ -207,7 +207,7 @@ func (s *Server) handleOrganisations(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleOrganisationCreate(c *fiber.Ctx) error {
-	if _, err := s.deps.Accounts.CreateOrganisation(c.UserContext(), principal(c), c.FormValue("name")); err != nil {
+	if _, err := s.deps.Accounts.CreateOrganisationOnce(c.UserContext(), principal(c), c.FormValue("name"), s.formKey(c)); err != nil {
 		return s.organisationsPage(c, statusOf(err), err)
 	}
 	s.flash(c, "admin.organisations.created")

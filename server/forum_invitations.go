@@ -3,6 +3,7 @@ package server
 import (
 	"chorus/account"
 	"chorus/forum"
+	"chorus/internal/secret"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -50,7 +51,7 @@ func (s *Server) handleForumInvitationCreate(c *fiber.Ctx) error {
 		return errForbidden // not this forum's facilitator or administrator, whatever the form says
 	}
 	role := account.Role(c.FormValue("role", string(forum.RoleMember)))
-	_, token, err := s.deps.Accounts.CreateInvitation(c.UserContext(), principal(c), role, forum.ForumScope(c.Params("id")), c.FormValue("note"))
+	_, token, err := s.deps.Accounts.CreateInvitationOnce(c.UserContext(), principal(c), role, forum.ForumScope(c.Params("id")), c.FormValue("note"), s.formKey(c))
 	if err != nil {
 		if statusOf(err) == fiber.StatusForbidden {
 			return err
@@ -66,4 +67,16 @@ func (s *Server) handleForumInvitationRevoke(c *fiber.Ctx) error {
 	}
 	s.flash(c, "admin.invitations.revoked")
 	return c.Redirect("/forums/"+c.Params("id")+"/invitations", fiber.StatusSeeOther)
+}
+
+// formKey is the idempotency key a form carried (its hidden idem field),
+// bound to this installation's secret, so that a record or token derived
+// from it cannot be derived by anyone who only saw the form; "" when the
+// form carried none.
+func (s *Server) formKey(c *fiber.Ctx) string {
+	idem := c.FormValue("idem")
+	if idem == "" {
+		return ""
+	}
+	return secret.HashToken(string(s.opts.Secret) + "|form|" + idem)
 }

@@ -9,6 +9,7 @@ import (
 
 	"chorus/account"
 	"chorus/internal/fault"
+	"chorus/internal/secret"
 	"chorus/locales"
 
 	"github.com/gofiber/fiber/v2"
@@ -127,7 +128,10 @@ func (s *Server) templateFuncs() template.FuncMap {
 			return n
 		},
 		"join": strings.Join,
-		"has":  slices.Contains[[]string],
+		// idemKey is a fresh idempotency key for a form that creates: sent
+		// again (a double press, a resend), the form makes one record.
+		"idemKey": secret.NewToken,
+		"has":     slices.Contains[[]string],
 	}
 }
 
