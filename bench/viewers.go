@@ -203,6 +203,7 @@ func (a *audience) broadcast(p *proc, send func(k int) error) (broadcastResult, 
 	for k := range a.got {
 		sent[k] = time.Now()
 		if err := send(k); err != nil {
+			a.close()
 			return broadcastResult{}, fmt.Errorf("message %d: %w", k, err)
 		}
 		for deadline := time.Now().Add(10 * time.Second); a.got[k].Load() < int64(len(a.viewers)) && time.Now().Before(deadline); {
