@@ -44,7 +44,7 @@ func TestCrashNothingLost(t *testing.T) {
 	bin := crash.Build(t)
 	t.Run("sqlite", func(t *testing.T) {
 		dir := t.TempDir()
-		crashRounds(t, bin, []string{"--data-dir", dir}, 4, 35*time.Second, 50, 225)
+		crashRounds(t, bin, []string{"--data-dir", dir}, 4, 28*time.Second, 50, 225)
 	})
 	t.Run("mongo", func(t *testing.T) {
 		dir := t.TempDir()
@@ -52,7 +52,7 @@ func TestCrashNothingLost(t *testing.T) {
 		if uri == "" {
 			uri = mongotest.Own(t).URI()
 		}
-		crashRounds(t, bin, []string{"--data-dir", dir, "--mongodb-uri", uri, "--mongodb-database", name}, 3, 40*time.Second, 30, 110)
+		crashRounds(t, bin, []string{"--data-dir", dir, "--mongodb-uri", uri, "--mongodb-database", name}, 3, 30*time.Second, 30, 110)
 	})
 	t.Logf("crash test took %s", time.Since(began).Round(100*time.Millisecond))
 }
