@@ -87,6 +87,14 @@ func (fs *ForumSettings) validate() error {
 // CreateForum adds a forum to an organisation. Its administrators (or the
 // installation's) may.
 func (s *Service) CreateForum(ctx context.Context, by *account.Principal, fs ForumSettings) (*Forum, error) {
+	return s.CreateForumOnce(ctx, by, fs, "")
+}
+
+// CreateForumOnce is CreateForum for a form that carries an idempotency key:
+// the same person sending the same key again (a resent form, ten presses at
+// once) gets the same forum, and no second one is made. The forum's ID
+// derives from the key, so the store's unique key refuses a second one.
+func (s *Service) CreateForumOnce(ctx context.Context, by *account.Principal, fs ForumSettings, idemKey string) (*Forum, error) {
 	if !by.AdministersOrganisation(fs.OrgID) {
 		return nil, ErrForbidden
 	}
@@ -94,8 +102,13 @@ func (s *Service) CreateForum(ctx context.Context, by *account.Principal, fs For
 		return nil, err
 	}
 	f := &Forum{ID: secret.NewID(), CreatedAt: s.now()}
+	if idemKey != "" {
+		f.ID = secret.HashToken("forum|" + by.User.ID + "|" + idemKey)[:16]
+	}
 	f.apply(fs)
-	if err := s.store.CreateForum(ctx, f); err != nil {
+	if err := s.store.CreateForum(ctx, f); errors.Is(err, fault.ErrConflict) && idemKey != "" {
+		return s.store.FindForum(ctx, f.ID) // made by an earlier try with this key
+	} else if err != nil {
 		return nil, err
 	}
 	return f, s.record(ctx, by, "forum.create", "forum:"+f.ID, f.OrgID, "")

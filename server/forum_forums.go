@@ -125,7 +125,7 @@ func (s *Server) handleForumCreate(c *fiber.Ctx) error {
 	if err := s.checkLead(c, fs); err != nil {
 		return s.forumForm(c, statusOf(err), nil, fs, err)
 	}
-	f, err := s.deps.Forums.CreateForum(c.UserContext(), principal(c), fs)
+	f, err := s.deps.Forums.CreateForumOnce(c.UserContext(), principal(c), fs, s.formKey(c))
 	if err != nil {
 		return s.forumForm(c, statusOf(err), nil, fs, err)
 	}
