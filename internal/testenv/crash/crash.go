@@ -33,7 +33,7 @@ func Build(t testing.TB) string {
 	began := time.Now()
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Dir = filepath.Dir(mod)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Env = append(withoutRace(os.Environ()), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("crash: go build: %v\n%s", err, b)
 	}
@@ -163,4 +163,23 @@ func healthy(base string) bool {
 // String describes the process for failure messages.
 func (p *Process) String() string {
 	return fmt.Sprintf("chorus at %s (killed %v)", p.URL, p.killed)
+}
+
+// withoutRace drops -race from GOFLAGS: the test process may run with the
+// race detector; the child it kills is built as it is deployed.
+func withoutRace(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GOFLAGS="); ok {
+			var keep []string
+			for _, f := range strings.Fields(v) {
+				if f != "-race" && f != "--race" && f != "-race=true" {
+					keep = append(keep, f)
+				}
+			}
+			kv = "GOFLAGS=" + strings.Join(keep, " ")
+		}
+		out = append(out, kv)
+	}
+	return out
 }
