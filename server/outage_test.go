@@ -79,9 +79,18 @@ func TestStoreOutage(t *testing.T) {
 	if _, err := forums.Join(ctx, &account.Principal{User: u}, f.ID, "Dan"); err != nil {
 		t.Fatal(err)
 	}
+	raised, err := forums.RaiseIssue(ctx, forum.Viewer{Principal: &account.Principal{User: u}}, f.ID, forum.Draft{Title: "Keyworker changed again", Body: "Third time this year."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuePath := "/issues/" + raised.Issue.ID
 	member := e.client()
 	member.signIn("dan@example.org", "password for dan")
 	member.http.Jar.SetCookies(mustURL(t, e.URL), cookies("chorus_lang", "ur")) // Dan chose Urdu
+	r := member.get(issuePath)
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, `data-draft="comment-`+raised.Issue.ID+`"`) // the browser keeps a draft of the comment
+	comment := url.Values{"csrf": {csrfRe.FindStringSubmatch(r.Body)[1]}, "idem": {idemRe.FindStringSubmatch(r.Body)[1]}, "body": {"Same for us."}}
 
 	// Amina opens the form while all is well, in Urdu through her browser's
 	// language, and starts typing.
@@ -101,7 +110,7 @@ func TestStoreOutage(t *testing.T) {
 		req.Header.Set("Accept-Language", "ur-PK,ur;q=0.9,en;q=0.5")
 		return c.do(req)
 	}
-	r := urdu(amina, "GET", raisePath, nil)
+	r = urdu(amina, "GET", raisePath, nil)
 	wantStatus(t, r, 200)
 	wantContains(t, r.Body, `data-draft="raise-`+f.ID+`"`) // the browser keeps a draft of this form
 	form := url.Values{"csrf": {csrfRe.FindStringSubmatch(r.Body)[1]}, "idem": {idemRe.FindStringSubmatch(r.Body)[1]},
@@ -127,6 +136,7 @@ func TestStoreOutage(t *testing.T) {
 	unavailable("the forum page (Accept-Language)", urdu(amina, "GET", "/forums/"+f.ID, nil))
 	unavailable("sending the form", urdu(amina, "POST", raisePath, form))
 	unavailable("the forum page (signed in, Urdu chosen)", member.get("/forums/"+f.ID))
+	unavailable("a comment (signed in, Urdu chosen)", member.post(issuePath+"/comments", comment))
 	r = member.get("/readyz")
 	if r.Status != 503 {
 		t.Fatalf("/readyz during the outage: %d, want 503", r.Status)
@@ -158,11 +168,21 @@ func TestStoreOutage(t *testing.T) {
 	if codeRe.FindStringSubmatch(r.Body) == nil {
 		t.Fatalf("no follow-up code after the database came back:\n%s", r.Body)
 	}
-	view, err := forums.Issues(ctx, forum.Viewer{}, forum.IssueFilter{ForumID: f.ID})
+	view, err := forums.Issues(ctx, forum.Viewer{}, forum.IssueFilter{ForumID: f.ID, Query: "رات کو کوئی مدد نہیں"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if view.Total != 1 || view.Issues[0].Title != "رات کو کوئی مدد نہیں" {
-		t.Fatalf("after the outage the forum holds %d issues; want the one sent", view.Total)
+	if view.Total != 1 {
+		t.Fatalf("after the outage the forum holds %d issues sent during it; want 1", view.Total)
+	}
+	// Dan's comment, sent again: once.
+	wantStatus(t, member.post(issuePath+"/comments", comment), 303)
+	wantStatus(t, member.post(issuePath+"/comments", comment), 303)
+	iv, err := forums.Issue(ctx, forum.Viewer{}, raised.Issue.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(iv.Comments) != 1 || iv.Comments[0].Body != "Same for us." {
+		t.Fatalf("after the outage the issue has %d comments; want the one sent", len(iv.Comments))
 	}
 }
