@@ -218,10 +218,13 @@ func crashRounds(t *testing.T, bin string, storeArgs []string, rounds int, budge
 				}
 			}()
 		}
-		// The kill comes once killAt writes were acknowledged: mid-load, at
-		// a moment that differs every round and run.
+		// The kill comes once killAt writes were acknowledged, or at a random
+		// moment 1.5 to 6 s in on a machine too busy to get there (once a
+		// few were): mid-load, at a moment that differs every round and run.
+		killBy := time.Now().Add(1500*time.Millisecond + mrand.N(4500*time.Millisecond))
 		deadline := time.Now().Add(60 * time.Second)
-		for w.acked.Load() < int64(killAt) && time.Now().Before(deadline) && failures.Load() == nil {
+		for w.acked.Load() < int64(killAt) && time.Now().Before(deadline) && failures.Load() == nil &&
+			(time.Now().Before(killBy) || w.acked.Load() < 10) {
 			time.Sleep(time.Millisecond)
 		}
 		p.Kill()
