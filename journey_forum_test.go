@@ -261,6 +261,8 @@ func TestJourneyLiveDiscussion(t *testing.T) {
 
 	browser.Fill(t, grace, "#comment", "We were told the panel meets **monthly** now.")
 	submit(t, grace, `form[action$="/comments"] button`)
+	// New comments wait behind a button, so nothing moves under Dan's reading.
+	browser.Click(t, dan, `[data-live-show="comment.added"]`)
 	waitForText(t, dan, "ol.comments", "meets monthly now")
 	submit(t, grace, `form[action$="/support"] button`)
 	waitForText(t, dan, ".support-count", "1 family affected")

@@ -41,14 +41,15 @@ type Log interface {
 type Authorizer func(ctx context.Context, principal any, room string) bool
 
 // Renderer renders the HTML variants of an event read back from the Log
-// (which keeps only type and data) for a resuming client; nil leaves them out.
+// (which keeps only type and data) for a resuming client, and of presence
+// counts; nil leaves them out.
 type Renderer func(ctx context.Context, ev Event) map[string]string
 
 // Message types sent by the server (besides event types, which are the
 // domain's own, e.g. "comment.added").
 const (
 	TypeReload   = "reload"   // too far behind: reload the page
-	TypePresence = "presence" // {"room", "data": {"count": n}}
+	TypePresence = "presence" // {"room", "data": {"count": n}}: viewers on every instance
 	TypeError    = "error"    // {"room"?, "code"}
 	TypeOK       = "subscribed"
 )

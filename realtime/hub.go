@@ -31,6 +31,10 @@ type Config struct {
 	WriteWait    time.Duration // deadline for one write (default 10 s)
 	Heartbeat    time.Duration // SSE comment interval (default 15 s)
 	PresenceRate time.Duration // minimum interval between presence updates per room (default 500 ms)
+	// PresenceShare is how often this instance repeats its viewer counts to
+	// the others on the Bus (default 10 s); an instance silent for three
+	// intervals no longer counts.
+	PresenceShare time.Duration
 }
 
 func (c *Config) defaults() {
@@ -68,6 +72,9 @@ func (c *Config) defaults() {
 	if c.PresenceRate <= 0 {
 		c.PresenceRate = 500 * time.Millisecond
 	}
+	if c.PresenceShare <= 0 {
+		c.PresenceShare = 10 * time.Second
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -98,7 +105,8 @@ type Hub struct {
 	done    chan struct{}
 	wg      sync.WaitGroup // connections being served
 
-	presence *Coalescer
+	presence *Coalescer // this instance's presence updates, per room
+	pres     *presence  // viewers on the other instances
 }
 
 // room is one watched room. sendMu orders deliveries (and the end of a
@@ -127,7 +135,7 @@ func NewHub(cfg Config) (*Hub, error) {
 		return nil, errors.New("realtime: Log and Bus are required")
 	}
 	cfg.defaults()
-	h := &Hub{cfg: cfg, rooms: map[string]*room{}, clients: map[*Client]struct{}{}, done: make(chan struct{})}
+	h := &Hub{cfg: cfg, rooms: map[string]*room{}, clients: map[*Client]struct{}{}, done: make(chan struct{}), pres: newPresence()}
 	h.presence = NewCoalescer(cfg.PresenceRate, h.sendPresence)
 	unsub, err := cfg.Bus.Subscribe(h.deliver)
 	if err != nil {
@@ -178,6 +186,10 @@ func (h *Hub) isClosed() bool {
 
 // deliver hands an event from the bus to this instance's viewers.
 func (h *Hub) deliver(ev Event) {
+	if ev.Type == typePresenceShare {
+		h.heardShare(ev)
+		return
+	}
 	h.mu.Lock()
 	r := h.rooms[ev.Room]
 	h.mu.Unlock()
@@ -441,19 +453,33 @@ func (h *Hub) Viewers(room string) int {
 
 func (h *Hub) presenceChanged(r *room) { h.presence.Set(r.name, nil) }
 
-// sendPresence sends the room's current viewer count (coalesced).
+// sendPresence shares this instance's viewer count of a room with the
+// other instances when it changed, and sends the room's viewers the count
+// on every instance (coalesced: at most one per PresenceRate per room).
 func (h *Hub) sendPresence(roomName string, _ any) {
 	h.mu.Lock()
 	r := h.rooms[roomName]
 	h.mu.Unlock()
-	if r == nil {
+	var subs []*sub
+	if r != nil {
+		r.mu.Lock()
+		subs = r.subs
+		r.mu.Unlock()
+	}
+	if h.pres.toShare(roomName, len(subs)) {
+		h.share(roomName, len(subs))
+	}
+	if len(subs) == 0 {
 		return
 	}
-	r.mu.Lock()
-	subs := r.subs
-	r.mu.Unlock()
-	data := []byte(`{"count":` + itoa(len(subs)) + `}`)
-	sendAll(subs, []Event{{Type: TypePresence, Room: roomName, Data: data}}, false)
+	total := len(subs) + h.pres.peerTotal(roomName)
+	ev := Event{Type: TypePresence, Room: roomName, Data: []byte(`{"count":` + itoa(total) + `}`)}
+	if h.cfg.Render != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), h.cfg.WriteWait)
+		ev.HTML = h.cfg.Render(ctx, ev)
+		cancel()
+	}
+	sendAll(subs, []Event{ev}, false)
 }
 
 func itoa(n int) string {
@@ -522,6 +548,8 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		clients = append(clients, c)
 	}
 	h.mu.Unlock()
+	h.stopPresence()
+	h.unshareAll()
 	if h.unsub != nil {
 		h.unsub()
 	}

@@ -99,3 +99,19 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+// Presence through NATS: viewers on two instances are counted together.
+func TestNATSPresence(t *testing.T) {
+	url := startNATS(t)
+	log := newMemLog()
+	a, b := natsHub(t, url, log), natsHub(t, url, log)
+	va, vb := connect(t, a, nil, "en/member"), connect(t, b, nil, "en/member")
+	va.subscribe(t, "forum:9", nil)
+	va.waitPresence(t, 1)
+	vb.subscribe(t, "forum:9", nil)
+	vb.waitPresence(t, 2)
+	va.waitPresence(t, 2)
+	vb.conn.Close()
+	vb.waitClosed(t)
+	va.waitPresence(t, 1)
+}

@@ -16,6 +16,9 @@ import (
 
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
 )
 
 // The live layer: the forum service publishes through livePublisher, which
@@ -119,6 +122,33 @@ func (s *Server) authorizeRoom(ctx context.Context, principal any, room string) 
 		return err == nil
 	}
 	return false
+}
+
+// pluralNames are the CLDR plural categories, as Intl.PluralRules names them.
+var pluralNames = map[plural.Form]string{plural.Other: "other", plural.Zero: "zero", plural.One: "one",
+	plural.Two: "two", plural.Few: "few", plural.Many: "many"}
+
+// Forms returns the forms of plural message id in this language as JSON,
+// keyed by CLDR plural category ({"one":"Show {n} new comment","other":...}),
+// with "{n}" where the count goes. The live script counts things the server
+// never sees (comments waiting behind a button) and picks the form with
+// Intl.PluralRules.
+func (t *Tr) Forms(id string) string {
+	tag := language.Make(t.Lang.Tag)
+	forms := map[string]string{}
+	for n := 0; n < 200 && len(forms) < len(pluralNames); n++ {
+		name := pluralNames[plural.Cardinal.MatchPlural(tag, n, 0, 0, 0, 0)]
+		if _, ok := forms[name]; ok {
+			continue
+		}
+		msg, err := t.loc.Localize(&i18n.LocalizeConfig{MessageID: id, PluralCount: n, TemplateData: map[string]any{"Count": "{n}"}})
+		if err != nil && msg == "" {
+			msg = id
+		}
+		forms[name] = msg
+	}
+	b, _ := json.Marshal(forms)
+	return string(b)
 }
 
 // liveGuard lets only same-origin websocket upgrades through (403 otherwise).

@@ -26,10 +26,33 @@ type liveMsg struct {
 
 // dialLive opens the live websocket as a browser on this site would.
 func dialLive(t *testing.T, e *env, origin string) (*websocket.Conn, *http.Response, error) {
+	return dialLiveLang(t, e, origin, "")
+}
+
+// dialLiveLang opens the live websocket as a browser asking for a language.
+func dialLiveLang(t *testing.T, e *env, origin, lang string) (*websocket.Conn, *http.Response, error) {
 	t.Helper()
 	h := http.Header{}
 	h.Set("Origin", origin)
+	if lang != "" {
+		h.Set("Accept-Language", lang)
+	}
 	return websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(e.URL, "http")+"/live", h)
+}
+
+// follow opens a live connection in a language and joins room.
+func follow(t *testing.T, e *env, lang, room string) *websocket.Conn {
+	t.Helper()
+	ws, _, err := dialLiveLang(t, e, e.URL, lang)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	if err := ws.WriteJSON(map[string]any{"type": "subscribe", "room": room}); err != nil {
+		t.Fatal(err)
+	}
+	next(t, ws, "subscribed")
+	return ws
 }
 
 // next reads messages until one of type typ arrives.
@@ -190,5 +213,115 @@ func testLiveResumesFromRenderedPage(t *testing.T, store string) {
 	ev := next(t, ws, "comment.added")
 	if ev.Seq != 2 || !strings.Contains(ev.HTML, "between render and connect") {
 		t.Fatalf("resumed event = %+v; want seq 2 with the missed comment", ev)
+	}
+}
+
+// TestLiveForumRoom: viewers of a forum's page hear of a new issue, rendered
+// in each one's language like the list's own items, and of changed support
+// counts; the page carries what its live client needs.
+func TestLiveForumRoom(t *testing.T) { onEachStore(t, testLiveForumRoom) }
+
+func testLiveForumRoom(t *testing.T, store string) {
+	fe := newForumEnv(t, store, forum.ForumSettings{AllowAnonymous: true})
+	room := "forum:" + fe.Forum.ID
+	page := fe.client().get("/forums/" + fe.Forum.ID).Body
+	wantContains(t, page, `data-live-room="`+room+`"`, `data-live-seq="0"`, `data-live-list="issue.added"`, `data-live-insert="end"`, `data-live-presence`)
+
+	en, ur := follow(t, fe.env, "en", room), follow(t, fe.env, "ur", room)
+	r := fe.raise(fe.Member, url.Values{"title": {"Short breaks closed"}, "body": {"Text"}, "anonymous": {"no"}})
+	id := strings.TrimPrefix(r.Location, "/issues/")
+	for _, v := range []struct {
+		ws   *websocket.Conn
+		want string
+	}{{en, ">Open<"}, {ur, ">کھلا<"}} {
+		m := next(t, v.ws, "issue.added")
+		if m.Room != room || m.Seq < 1 {
+			t.Fatalf("issue event = %+v", m)
+		}
+		wantContains(t, m.HTML, `id="issue-`+id+`"`, `href="/issues/`+id+`"`, "Short breaks closed", v.want, `data-live-support="`+id+`"`)
+	}
+	// The list's own items carry the same hooks.
+	page = fe.client().get("/forums/" + fe.Forum.ID).Body
+	wantContains(t, page, `id="issue-`+id+`"`, `data-live-support="`+id+`"`, `data-live-seq="1"`)
+
+	wantStatus(t, fe.Facilitator.post(r.Location+"/support", url.Values{"csrf": {fe.Facilitator.csrf(r.Location)}}), 303)
+	for _, v := range []struct {
+		ws   *websocket.Conn
+		want string
+	}{{en, "1 family affected"}, {ur, "1"}} {
+		m := next(t, v.ws, "support.count")
+		var d struct {
+			Issue string `json:"issue"`
+			Count int    `json:"count"`
+		}
+		if err := json.Unmarshal(m.Data, &d); err != nil || d.Issue != id || d.Count != 1 || !strings.Contains(m.HTML, v.want) {
+			t.Fatalf("count event = %+v", m)
+		}
+	}
+
+	t.Run("ErrNoSuchForum", func(t *testing.T) {
+		ws, _, err := dialLive(t, fe.env, fe.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.Close()
+		ws.WriteJSON(map[string]any{"type": "subscribe", "room": "forum:nope"})
+		if m := next(t, ws, "error"); m.Code != "forbidden" {
+			t.Fatalf("following a forum that does not exist: %+v", m)
+		}
+	})
+}
+
+// TestLiveStatusChanged: a facilitator's status change reaches the issue's
+// viewers as a new badge, a timeline entry and a sentence to announce, in
+// each viewer's language.
+func TestLiveStatusChanged(t *testing.T) { onEachStore(t, testLiveStatusChanged) }
+
+func testLiveStatusChanged(t *testing.T, store string) {
+	fe := newForumEnv(t, store, forum.ForumSettings{AllowAnonymous: true})
+	r := fe.raise(fe.Member, url.Values{"title": {"Status live"}, "body": {"Text"}, "anonymous": {"no"}})
+	room := "issue:" + strings.TrimPrefix(r.Location, "/issues/")
+	wantContains(t, fe.client().get(r.Location).Body, `data-live-status`, `data-live-show="comment.added"`, `data-live-presence`)
+	en, ur := follow(t, fe.env, "en", room), follow(t, fe.env, "ur", room)
+
+	fe.Facilitator.get(r.Location)
+	wantStatus(t, fe.Facilitator.post(r.Location+"/status", url.Values{"status": {"on_agenda"}, "note": {"Going to the **March** meeting"}}), 303)
+	m := next(t, en, "status.changed")
+	wantContains(t, m.HTML, `data-live-part="badge"`, `status-on_agenda`, "On a steering group agenda", `data-live-part="timeline"`,
+		"<strong>March</strong>", `data-live-part="announce"`, "Status changed: On a steering group agenda")
+	m = next(t, ur, "status.changed")
+	wantContains(t, m.HTML, "اسٹیئرنگ گروپ کے ایجنڈے پر", "حالت بدل گئی")
+}
+
+// TestLivePresence: two viewers of a page each hear "2 people viewing";
+// when one leaves, the other hears "1 person viewing".
+func TestLivePresence(t *testing.T) {
+	fe := newForumEnv(t, "sqlite", forum.ForumSettings{AllowAnonymous: true})
+	room := "forum:" + fe.Forum.ID
+	a := follow(t, fe.env, "en", room)
+	b := follow(t, fe.env, "en", room)
+	wantPresence(t, a, 2, "2 people viewing")
+	wantPresence(t, b, 2, "2 people viewing")
+	b.Close()
+	wantPresence(t, a, 1, "1 person viewing")
+}
+
+// wantPresence reads until a presence count of n arrives and checks its text.
+func wantPresence(t *testing.T, ws *websocket.Conn, n int, text string) {
+	t.Helper()
+	for {
+		m := next(t, ws, "presence")
+		var d struct {
+			Count int `json:"count"`
+		}
+		if err := json.Unmarshal(m.Data, &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.Count == n {
+			if strings.TrimSpace(m.HTML) != text {
+				t.Fatalf("presence of %d reads %q; want %q", n, m.HTML, text)
+			}
+			return
+		}
 	}
 }

@@ -61,8 +61,10 @@
   }
 
   // Live updates: follow this page's room over a websocket, or server-sent
-  // events where websockets are blocked; insert what arrives and announce it
-  // politely, at most once every few seconds. The page works without this.
+  // events where websockets are blocked, and apply what arrives. Nothing
+  // moves under the reader: new comments wait behind a "show" button, and
+  // screen readers hear one polite summary at most every few seconds. The
+  // page works without this.
   var liveEl = document.querySelector("[data-live-room]");
   if (liveEl) {
     var room = liveEl.getAttribute("data-live-room");
@@ -70,28 +72,171 @@
     // nothing that happens between rendering and connecting is missed.
     var rendered = parseInt(liveEl.getAttribute("data-live-seq"), 10);
     var lastSeq = isNaN(rendered) ? null : rendered;
+
+    // Plural forms come from the server per language ({"one": "... {n} ..."});
+    // the browser picks the form for a count.
+    var forms = function (el, attr) {
+      try { return JSON.parse(el.getAttribute(attr) || "{}"); } catch (e) { return {}; }
+    };
+    var pluralRules = null;
+    try { pluralRules = new Intl.PluralRules(document.documentElement.lang || "en"); } catch (e) { pluralRules = null; }
+    var plural = function (f, n) {
+      var text = (pluralRules && f[pluralRules.select(n)]) || f.other || "";
+      return text.split("{n}").join(String(n));
+    };
+    var fragment = function (html) {
+      var t = document.createElement("template");
+      t.innerHTML = html.trim();
+      return t.content;
+    };
+    var escapeAttr = function (v) {
+      return window.CSS && window.CSS.escape ? window.CSS.escape(v) : String(v).replace(/["\\]/g, "");
+    };
+
+    // One polite announcement at most every 3 s, summarising what came in
+    // since the last one ("3 new comments").
     var announcer = document.getElementById("live-announcer");
+    var heard = { comments: 0, issues: 0, texts: {} };
     var lastAnnounce = 0;
-    var announce = function (text) {
-      var now = Date.now();
-      if (!announcer || now - lastAnnounce < 3000) { return; }
-      lastAnnounce = now;
-      announcer.textContent = text;
+    var announceTimer = null;
+    var flush = function () {
+      announceTimer = null;
+      var parts = [];
+      if (heard.issues) { parts.push(plural(forms(liveEl, "data-forms-issues"), heard.issues)); }
+      if (heard.comments) { parts.push(plural(forms(liveEl, "data-forms-comments"), heard.comments)); }
+      Object.keys(heard.texts).forEach(function (k) { parts.push(heard.texts[k]); });
+      heard = { comments: 0, issues: 0, texts: {} };
+      if (!announcer || parts.length === 0) { return; }
+      lastAnnounce = Date.now();
+      announcer.textContent = "";
+      parts.forEach(function (text) {
+        var p = document.createElement("p");
+        p.textContent = text;
+        announcer.appendChild(p);
+      });
+    };
+    var announce = function () {
+      if (announceTimer) { return; }
+      // A short wait gathers a burst into one announcement.
+      announceTimer = window.setTimeout(flush, Math.max(500, lastAnnounce + 3000 - Date.now()));
+    };
+
+    // New comments are collected behind a button, inserted only when it is
+    // pressed, and focus then goes to the first of them.
+    var comments = document.querySelector('[data-live-list="comment.added"]');
+    var showButton = document.querySelector('[data-live-show="comment.added"]');
+    var waiting = [];
+    if (comments && showButton) {
+      showButton.addEventListener("click", function () {
+        var first = null;
+        waiting.forEach(function (node) {
+          if (!node.id || !document.getElementById(node.id)) {
+            comments.appendChild(node);
+            first = first || node;
+          }
+        });
+        waiting = [];
+        showButton.hidden = true;
+        if (first) {
+          first.setAttribute("tabindex", "-1");
+          first.focus();
+        }
+      });
+    }
+    var onComment = function (msg) {
+      if (!comments || !showButton || !msg.html) { return; }
+      var node = fragment(msg.html).firstElementChild;
+      if (!node) { return; }
+      var dup = node.id && (document.getElementById(node.id) || waiting.some(function (w) { return w.id === node.id; }));
+      if (dup) { return; }
+      waiting.push(node);
+      showButton.textContent = plural(forms(showButton, "data-forms"), waiting.length);
+      showButton.hidden = false;
+      heard.comments++;
+      announce();
+    };
+
+    // New issues on a forum's list. A retried submission may announce the
+    // same issue twice: an issue already listed is skipped.
+    var issues = document.querySelector('[data-live-list="issue.added"]');
+    var seenIssues = {};
+    var onIssue = function (msg) {
+      var id = msg.data && msg.data.id;
+      if (!issues || !id || seenIssues[id] || document.getElementById("issue-" + id)) { return; }
+      seenIssues[id] = true;
+      var where = issues.getAttribute("data-live-insert");
+      var node = msg.html ? fragment(msg.html).firstElementChild : null;
+      if (where && node) {
+        if (where === "start") { issues.insertBefore(node, issues.firstElementChild); } else { issues.appendChild(node); }
+        issues.hidden = false;
+        var empty = document.querySelector("[data-live-empty]");
+        if (empty) { empty.hidden = true; }
+      } else {
+        // This page is filtered or paged away from where the issue goes.
+        var elsewhere = document.querySelector("[data-live-elsewhere]");
+        if (elsewhere) { elsewhere.hidden = false; }
+      }
+      heard.issues++;
+      announce();
+    };
+
+    var onSupport = function (msg) {
+      var id = msg.data && msg.data.issue;
+      if (!id || !msg.html) { return; }
+      var el = document.querySelector('[data-live-support="' + escapeAttr(id) + '"]');
+      if (!el) { return; }
+      el.textContent = msg.html.trim();
+      if (el.hasAttribute("data-live-announce")) {
+        heard.texts.support = el.textContent;
+        announce();
+      }
+    };
+
+    var onStatus = function (msg) {
+      if (!msg.html) { return; }
+      var frag = fragment(msg.html);
+      var badge = frag.querySelector('[data-live-part="badge"]');
+      var current = document.querySelector("[data-live-status]");
+      if (badge && current) {
+        current.className = badge.className;
+        current.textContent = badge.textContent;
+      }
+      var entry = frag.querySelector('[data-live-part="timeline"]');
+      var timeline = document.querySelector("#timeline .timeline");
+      if (entry && timeline) {
+        entry.removeAttribute("data-live-part");
+        timeline.appendChild(entry);
+      }
+      var said = frag.querySelector('[data-live-part="announce"]');
+      if (said) {
+        heard.texts.status = said.textContent.trim();
+        announce();
+      }
+    };
+
+    var onPresence = function (msg) {
+      var el = document.querySelector("[data-live-presence]");
+      if (!el || !msg.html) { return; }
+      el.textContent = msg.html.trim();
+      el.hidden = false;
+    };
+
+    var handlers = {
+      "comment.added": onComment,
+      "issue.added": onIssue,
+      "support.count": onSupport,
+      "status.changed": onStatus,
+      "presence": onPresence
     };
     var apply = function (msg) {
-      if (typeof msg.seq === "number") {
+      if (msg.room && msg.room !== room) { return; }
+      if (typeof msg.seq === "number" && msg.type !== "subscribed") {
         if (lastSeq !== null && msg.seq <= lastSeq) { return; } // seen already
         lastSeq = msg.seq;
       }
       if (msg.type === "subscribed") { liveEl.setAttribute("data-live-state", "subscribed"); return; }
-      if (msg.type === "reload") { return; }
-      var list = document.querySelector('[data-live-list="' + msg.type + '"]');
-      if (list && msg.html && !document.getElementById("comment-" + (msg.data && msg.data.id))) {
-        list.insertAdjacentHTML("beforeend", msg.html);
-        announce(announcer.getAttribute("data-new-comment"));
-      }
-      var count = document.querySelector('[data-live-count="' + msg.type + '"]');
-      if (count && msg.html) { count.textContent = msg.html.trim(); announce(count.textContent); }
+      var h = handlers[msg.type];
+      if (h) { h(msg); }
     };
     var delay = 500;
     var backoff = function (connect) {

@@ -1,0 +1,96 @@
+package realtime
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// waitPresence reads until a presence count of want arrives.
+func (tc *testClient) waitPresence(t *testing.T, want int) {
+	t.Helper()
+	wantData := fmt.Sprintf(`{"count":%d}`, want)
+	deadline := time.Now().Add(5 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		m := tc.nextAny(t)
+		if m.Type == TypePresence {
+			if last = string(m.Data); last == wantData {
+				return
+			}
+		}
+	}
+	t.Fatalf("no presence count of %d (last %s)", want, last)
+}
+
+// Two instances on one bus count each other's viewers: two viewers, one on
+// each, both see 2; when one leaves, the other sees 1.
+func TestPresenceCountsViewersOnEveryInstance(t *testing.T) {
+	bus, log := NewLocalBus(), newMemLog()
+	cfg := Config{Log: log, Bus: bus, PresenceRate: 20 * time.Millisecond}
+	a, b := newTestHub(t, cfg), newTestHub(t, cfg)
+	va, vb := connect(t, a, nil, "en/member"), connect(t, b, nil, "en/member")
+	va.subscribe(t, "issue:1", nil)
+	va.waitPresence(t, 1)
+	vb.subscribe(t, "issue:1", nil)
+	vb.waitPresence(t, 2)
+	va.waitPresence(t, 2)
+
+	vb.conn.Close()
+	vb.waitClosed(t)
+	va.waitPresence(t, 1)
+}
+
+// An instance that stops sharing (it crashed) no longer counts after three
+// share intervals; one that shuts down is forgotten at once.
+func TestPresenceForgetsSilentInstance(t *testing.T) {
+	bus := NewLocalBus()
+	h := newTestHub(t, Config{Bus: bus, PresenceRate: 10 * time.Millisecond, PresenceShare: 50 * time.Millisecond})
+	v := connect(t, h, nil, "en/member")
+	v.subscribe(t, "forum:1", nil)
+	v.waitPresence(t, 1)
+	ghost := Event{Type: typePresenceShare, Room: "forum:1", Data: []byte(`{"instance":"ghost","count":3}`)}
+	if err := bus.Publish(context.Background(), ghost); err != nil {
+		t.Fatal(err)
+	}
+	v.waitPresence(t, 4)
+	v.waitPresence(t, 1) // ghost silent for three intervals
+
+	other, err := NewHub(Config{Log: newMemLog(), Bus: bus, PresenceRate: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := connect(t, other, nil, "en/member")
+	w.subscribe(t, "forum:1", nil)
+	v.waitPresence(t, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := other.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.waitClosed(t)
+	v.waitPresence(t, 1) // well before other's count could expire (default 30 s)
+}
+
+// Presence shares travel between instances only: viewers never receive them.
+func TestPresenceSharesNotSentToViewers(t *testing.T) {
+	bus := NewLocalBus()
+	a := newTestHub(t, Config{Bus: bus, PresenceRate: 10 * time.Millisecond})
+	b := newTestHub(t, Config{Bus: bus, PresenceRate: 10 * time.Millisecond})
+	va, vb := connect(t, a, nil, "v"), connect(t, b, nil, "v")
+	va.subscribe(t, "r", nil)
+	vb.subscribe(t, "r", nil)
+	va.waitPresence(t, 2)
+	deadline := time.After(200 * time.Millisecond)
+	for {
+		select {
+		case raw := <-va.conn.out:
+			if contains(string(raw), typePresenceShare) || contains(string(raw), "instance") {
+				t.Fatalf("a viewer received %s", raw)
+			}
+		case <-deadline:
+			return
+		}
+	}
+}
