@@ -2,13 +2,18 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"chorus/internal/testenv/browser"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/fasthttp/websocket"
+	natsserver "github.com/nats-io/nats-server/v2/server"
 )
 
 // TestJourneyLivePages is the live part of journey 2 for the pages around a
@@ -131,4 +136,57 @@ func evaluate[T any](t *testing.T, tab context.Context, expr string) T {
 		t.Fatalf("evaluate %s: %v", expr, err)
 	}
 	return v
+}
+
+// TestPresenceAcrossInstances: two Chorus instances joined by NATS count the
+// viewers of a forum's page together, and notice one leaving.
+func TestPresenceAcrossInstances(t *testing.T) {
+	ns, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS did not start")
+	}
+	t.Cleanup(ns.Shutdown)
+	dir := t.TempDir()
+	s := seedAll(t, dir)
+	env := map[string]string{"CHORUS_NATS_URL": ns.ClientURL()}
+	a, b := startChorus(t, dir, env), startChorus(t, dir, env)
+	room := "forum:" + s.Forum.ID
+	va, vb := followOn(t, a.URL, room), followOn(t, b.URL, room)
+	waitPresenceText(t, va, "2 people viewing")
+	waitPresenceText(t, vb, "2 people viewing")
+	vb.Close()
+	waitPresenceText(t, va, "1 person viewing")
+}
+
+// followOn opens a live connection to an instance and joins room.
+func followOn(t *testing.T, base, room string) *websocket.Conn {
+	t.Helper()
+	h := http.Header{}
+	h.Set("Origin", base)
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/live", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	if err := ws.WriteJSON(map[string]any{"type": "subscribe", "room": room}); err != nil {
+		t.Fatal(err)
+	}
+	waitLive(t, ws, "subscribed")
+	return ws
+}
+
+// waitPresenceText reads until a presence message reading want arrives.
+func waitPresenceText(t *testing.T, ws *websocket.Conn, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if ev := waitLive(t, ws, "presence"); strings.TrimSpace(ev.HTML) == want {
+			return
+		}
+	}
+	t.Fatalf("no presence reading %q", want)
 }
