@@ -156,6 +156,32 @@
       announce();
     };
 
+    // A moderated comment changes in place for everyone (hidden, edited with
+    // a reason); one held back for a facilitator (no fragment) disappears.
+    // Focus inside it moves to what replaces it, or to the list.
+    var onCommentChanged = function (msg) {
+      var id = msg.data && msg.data.id;
+      if (!comments || !id) { return; }
+      var node = msg.html && msg.html.trim() ? fragment(msg.html).firstElementChild : null;
+      for (var i = 0; i < waiting.length; i++) {
+        if (waiting[i].id === "comment-" + id) {
+          if (node) { waiting[i] = node; } else { waiting.splice(i, 1); }
+          if (showButton && waiting.length) { showButton.textContent = plural(forms(showButton, "data-forms"), waiting.length); }
+          if (showButton && !waiting.length) { showButton.hidden = true; }
+          return;
+        }
+      }
+      var el = document.getElementById("comment-" + id);
+      if (!el) { return; }
+      var hadFocus = el.contains(document.activeElement);
+      if (node) { el.replaceWith(node); } else { el.remove(); }
+      if (hadFocus) {
+        var target = node || comments;
+        target.setAttribute("tabindex", "-1");
+        target.focus();
+      }
+    };
+
     // New issues on a forum's list. A retried submission may announce the
     // same issue twice: an issue already listed is skipped.
     var issues = document.querySelector('[data-live-list="issue.added"]');
@@ -223,6 +249,7 @@
 
     var handlers = {
       "comment.added": onComment,
+      "comment.changed": onCommentChanged,
       "issue.added": onIssue,
       "support.count": onSupport,
       "status.changed": onStatus,
