@@ -33,6 +33,8 @@ func TestEveryPagePassesAxe(t *testing.T) {
 			continue // not pages: quick exit leaves the site; the others are for machines and scripts
 		case strings.HasPrefix(path, "/comments/"):
 			continue // only a comment's author may open its edit page; the server tests cover it
+		case strings.HasSuffix(path, ".csv"), strings.HasSuffix(path, ".json"):
+			continue // downloads, not pages: the server tests read them
 		}
 		id := s.Forum.ID
 		if strings.HasPrefix(path, "/issues/") {

@@ -26,12 +26,18 @@ type Entry struct {
 	After  string
 }
 
-// Filter selects entries; zero fields select everything.
+// Filter selects entries; zero fields select everything, and the fields
+// that are set must all match.
 type Filter struct {
 	Scope   string
 	Subject string
-	Before  int64 // only entries with Seq below this (paging); 0 for the newest
-	Limit   int   // at most this many, newest first; 0 for 100
+	Forum   string    // entries about this forum
+	ActorID string    // entries by this account
+	Action  string    // entries whose dotted name starts with this ("moderation.", "issue.hide")
+	From    time.Time // entries at or after this time
+	To      time.Time // entries before this time
+	Before  int64     // only entries with Seq below this (paging); 0 for the newest
+	Limit   int       // at most this many, newest first; 0 for 100
 }
 
 // Store keeps the trail.
@@ -41,4 +47,8 @@ type Store interface {
 	AppendEntry(ctx context.Context, e *Entry) error
 	// ListEntries returns entries matching f, newest (highest Seq) first.
 	ListEntries(ctx context.Context, f Filter) ([]*Entry, error)
+	// RedactContent empties Before and After of every entry whose Subject
+	// is subject ("issue:<id>"), for an erasure. The entries themselves, and
+	// every other field, stay. No entry about subject is not an error.
+	RedactContent(ctx context.Context, subject string) error
 }

@@ -2,6 +2,8 @@ package audit
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"chorus/internal/secret"
@@ -28,4 +30,15 @@ func (l *Log) Record(ctx context.Context, e Entry) error {
 // List returns entries matching f, newest first.
 func (l *Log) List(ctx context.Context, f Filter) ([]*Entry, error) {
 	return l.store.ListEntries(ctx, f)
+}
+
+// Redact removes the content (Before and After) from every entry about
+// subject, "kind:id", when an administrator erases that content for a legal
+// request. The entries stay, so the trail still shows who did what and
+// when; recording the erasure itself is the caller's part.
+func (l *Log) Redact(ctx context.Context, subject string) error {
+	if kind, id, ok := strings.Cut(subject, ":"); !ok || kind == "" || id == "" {
+		return fmt.Errorf("audit: redact: subject %q is not kind:id", subject)
+	}
+	return l.store.RedactContent(ctx, subject)
 }

@@ -1,7 +1,7 @@
 package server
 
 import (
-	"strconv"
+	"strings"
 
 	"chorus/account"
 	"chorus/audit"
@@ -17,8 +17,7 @@ type adminData struct {
 	Members       []account.Member
 	Member        *account.Member
 	Invitations   []*account.Invitation
-	Entries       []*audit.Entry
-	NextBefore    int64
+	Audit         *auditView
 	Link          string // a link shown once (invitation or reset)
 	Roles         []account.Role
 	Users         map[string]string // user ID → email, for the audit and invitation lists
@@ -214,35 +213,87 @@ func (s *Server) handleOrganisationCreate(c *fiber.Ctx) error {
 	return c.Redirect("/admin/organisations", fiber.StatusSeeOther)
 }
 
-// handleAudit shows the audit trail: everything to an installation
-// administrator, their organisations' entries to an organisation administrator.
+// handleAudit shows the audit trail, filtered: everything to an
+// installation administrator, their organisations' entries to an
+// organisation administrator.
 func (s *Server) handleAudit(c *fiber.Ctx) error {
 	pg, d, err := s.adminPage(c, "admin.audit.title")
 	if err != nil {
 		return err
 	}
-	p := principal(c)
-	before, _ := strconv.ParseInt(c.Query("before"), 10, 64)
-	const pageSize = 50
-	if p.IsAdmin() {
-		d.Entries, err = s.deps.Audit.List(c.UserContext(), audit.Filter{Before: before, Limit: pageSize})
-	} else {
-		for _, o := range d.Organisations {
-			es, lerr := s.deps.Audit.List(c.UserContext(), audit.Filter{Scope: account.OrganisationScope(o.ID).String(), Before: before, Limit: pageSize})
-			if lerr != nil {
-				return lerr
-			}
-			d.Entries = append(d.Entries, es...)
+	src, f, label, names, err := s.adminAudit(c, d)
+	switch {
+	case err == nil:
+		if err := s.auditPage(c, d.Audit, src, f, "/admin/audit", label, names); err != nil {
+			return err
 		}
-	}
-	if err != nil {
-		return err
-	}
-	if len(d.Entries) == pageSize && p.IsAdmin() {
-		d.NextBefore = d.Entries[len(d.Entries)-1].Seq
-	}
-	if d.Users, err = s.userEmails(c); err != nil {
+	case auditFormError(pg, err):
+		return s.render(c, fiber.StatusBadRequest, "admin_audit", pg)
+	default:
 		return err
 	}
 	return s.render(c, fiber.StatusOK, "admin_audit", pg)
+}
+
+// handleAuditExport sends the filtered trail as CSV or JSON.
+func (s *Server) handleAuditExport(format string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		_, d, err := s.adminPage(c, "admin.audit.title")
+		if err != nil {
+			return err
+		}
+		src, f, label, _, err := s.adminAudit(c, d)
+		if err != nil {
+			return err
+		}
+		return s.exportAudit(c, src, f, format, "chorus-audit", label)
+	}
+}
+
+// adminAudit reads the filter form for an administrator and says where
+// their entries come from, how to name the people in them and the names of
+// the forums they can filter by.
+func (s *Server) adminAudit(c *fiber.Ctx, d *adminData) (auditSource, audit.Filter, func(*audit.Entry) string, map[string]string, error) {
+	ctx, p := c.UserContext(), principal(c)
+	form, f, formErr := s.readAuditForm(c)
+	d.Audit = &auditView{Form: form}
+	users, err := s.userEmails(c)
+	if err != nil {
+		return nil, f, nil, nil, err
+	}
+	d.Users = users
+	forums, err := s.deps.Forums.Forums(ctx)
+	if err != nil {
+		return nil, f, nil, nil, err
+	}
+	names := map[string]string{}
+	for _, fm := range forums {
+		if p.AdministersOrganisation(fm.OrgID) {
+			d.Audit.Forums = append(d.Audit.Forums, fm)
+			names[fm.ID] = fm.Name
+		}
+	}
+	if form.Actor != "" {
+		f.ActorID = form.Actor // an ID as it stands, or an email address:
+		for id, email := range users {
+			if strings.EqualFold(email, form.Actor) {
+				f.ActorID = id
+			}
+		}
+	}
+	label := func(e *audit.Entry) string {
+		if email, ok := users[e.ActorID]; ok {
+			return email
+		}
+		return e.ActorID
+	}
+	src := auditSource(s.deps.Audit.List)
+	if !p.IsAdmin() {
+		var scopes []string
+		for _, o := range d.Organisations {
+			scopes = append(scopes, account.OrganisationScope(o.ID).String())
+		}
+		src = s.scopedAudit(scopes)
+	}
+	return src, f, label, names, formErr
 }

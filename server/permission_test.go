@@ -129,6 +129,9 @@ var permissions = map[string]map[string]outcome{
 	"GET /comments/:id/edit":                   outcomes(signIn, deny, allow, deny, deny, deny, deny, deny), // its author only
 	"POST /comments/:id/edit":                  outcomes(signIn, deny, allow, deny, deny, deny, deny, deny),
 	"GET /forums/:id/reports":                  outcomes(signIn, deny, deny, allow, deny, allow, deny, allow),
+	"GET /forums/:id/audit":                    facilitating,
+	"GET /forums/:id/audit.csv":                facilitating,
+	"GET /forums/:id/audit.json":               facilitating,
 	"GET /notifications":                       signedIn,
 	"POST /notifications/read":                 signedIn,
 	"GET /live":                                public, // a websocket; rooms are checked on each subscribe
@@ -151,6 +154,8 @@ var permissions = map[string]map[string]outcome{
 	"GET /admin/organisations":                 adminOnly,
 	"POST /admin/organisations":                adminOnly,
 	"GET /admin/audit":                         adminAny,
+	"GET /admin/audit.csv":                     adminAny,
+	"GET /admin/audit.json":                    adminAny,
 }
 
 func TestPermissionTable(t *testing.T) {

@@ -86,6 +86,9 @@ func (s *Server) Routes() []Route {
 		{"GET", "/comments/:id/edit", SignedIn, s.handleCommentEditForm},
 		{"POST", "/comments/:id/edit", SignedIn, s.handleCommentEdit},
 		{"GET", "/forums/:id/reports", SignedIn, s.handleReports},
+		{"GET", "/forums/:id/audit", SignedIn, s.handleForumAudit},
+		{"GET", "/forums/:id/audit.csv", SignedIn, s.handleForumAuditExport("csv")},
+		{"GET", "/forums/:id/audit.json", SignedIn, s.handleForumAuditExport("json")},
 		{"GET", "/notifications", SignedIn, s.handleNotifications},
 		{"POST", "/notifications/read", SignedIn, s.handleNotificationsRead},
 		{"GET", "/live", Public, s.liveGuard},
@@ -109,6 +112,8 @@ func (s *Server) Routes() []Route {
 		{"GET", "/admin/organisations", AdminOnly, s.handleOrganisations},
 		{"POST", "/admin/organisations", AdminOnly, s.handleOrganisationCreate},
 		{"GET", "/admin/audit", AdminAny, s.handleAudit},
+		{"GET", "/admin/audit.csv", AdminAny, s.handleAuditExport("csv")},
+		{"GET", "/admin/audit.json", AdminAny, s.handleAuditExport("json")},
 	}
 }
 

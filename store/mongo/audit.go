@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"sync/atomic"
 	"time"
 
@@ -25,11 +26,18 @@ type auditDoc struct {
 	Subject string    `bson:"subject"`
 	Scope   string    `bson:"scope"`
 	Detail  string    `bson:"detail"`
+	// Entries stored before these fields existed lack them: they read as
+	// empty.
+	Forum  string `bson:"forum"`
+	Reason string `bson:"reason"`
+	Before string `bson:"before"`
+	After  string `bson:"after"`
 }
 
 func (doc *auditDoc) entry() *audit.Entry {
 	return &audit.Entry{ID: doc.ID, Seq: doc.Seq, At: doc.At.UTC(), ActorID: doc.ActorID, Action: doc.Action,
-		Subject: doc.Subject, Scope: doc.Scope, Detail: doc.Detail}
+		Subject: doc.Subject, Scope: doc.Scope, Detail: doc.Detail, Forum: doc.Forum, Reason: doc.Reason,
+		Before: doc.Before, After: doc.After}
 }
 
 // sameEntry reports whether a stored entry is the one being appended (the
@@ -37,7 +45,8 @@ func (doc *auditDoc) entry() *audit.Entry {
 // fact landed.
 func (doc *auditDoc) sameEntry(o *auditDoc) bool {
 	return doc.ID == o.ID && doc.At.Equal(o.At.Truncate(time.Millisecond)) && doc.ActorID == o.ActorID &&
-		doc.Action == o.Action && doc.Subject == o.Subject && doc.Scope == o.Scope && doc.Detail == o.Detail
+		doc.Action == o.Action && doc.Subject == o.Subject && doc.Scope == o.Scope && doc.Detail == o.Detail &&
+		doc.Forum == o.Forum && doc.Reason == o.Reason && doc.Before == o.Before && doc.After == o.After
 }
 
 // Appending retries on conflict; these bound the work one append may do.
@@ -63,7 +72,8 @@ const (
 // instances, all succeed with distinct numbers. An $inc'd counter would not
 // do on FerretDB, which does not apply updates atomically.
 func (d *DB) AppendEntry(ctx context.Context, e *audit.Entry) error {
-	doc := auditDoc{ID: e.ID, At: utc(e.At), ActorID: e.ActorID, Action: e.Action, Subject: e.Subject, Scope: e.Scope, Detail: e.Detail}
+	doc := auditDoc{ID: e.ID, At: utc(e.At), ActorID: e.ActorID, Action: e.Action, Subject: e.Subject, Scope: e.Scope, Detail: e.Detail,
+		Forum: e.Forum, Reason: e.Reason, Before: e.Before, After: e.After}
 	var next int64 // 0: read the highest number first
 	if last := d.auditSeq.load(); last > 0 {
 		next = last + 1
@@ -125,13 +135,32 @@ func (d *DB) lastAuditSeq(ctx context.Context) (int64, error) {
 }
 
 // ListEntries returns entries matching f, newest (highest Seq) first.
+//
+// Equality filters come first: FerretDB 1.x pushes those down to its
+// backend and applies the rest (the action prefix, the time range, the
+// paging bound) to what they matched.
 func (d *DB) ListEntries(ctx context.Context, f audit.Filter) ([]*audit.Entry, error) {
 	filter := bson.D{}
-	if f.Scope != "" {
-		filter = append(filter, bson.E{Key: "scope", Value: f.Scope})
+	for _, eq := range []struct{ key, v string }{
+		{"scope", f.Scope}, {"subject", f.Subject}, {"forum", f.Forum}, {"actor_id", f.ActorID},
+	} {
+		if eq.v != "" {
+			filter = append(filter, bson.E{Key: eq.key, Value: eq.v})
+		}
 	}
-	if f.Subject != "" {
-		filter = append(filter, bson.E{Key: "subject", Value: f.Subject})
+	if f.Action != "" {
+		// An anchored, quoted pattern is a plain prefix match.
+		filter = append(filter, bson.E{Key: "action", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(f.Action)}}})
+	}
+	var at bson.D
+	if !f.From.IsZero() {
+		at = append(at, bson.E{Key: "$gte", Value: utc(f.From)})
+	}
+	if !f.To.IsZero() {
+		at = append(at, bson.E{Key: "$lt", Value: utc(f.To)})
+	}
+	if len(at) > 0 {
+		filter = append(filter, bson.E{Key: "at", Value: at})
 	}
 	if f.Before > 0 {
 		filter = append(filter, bson.E{Key: "seq", Value: bson.D{{Key: "$lt", Value: f.Before}}})
@@ -150,6 +179,15 @@ func (d *DB) ListEntries(ctx context.Context, f audit.Filter) ([]*audit.Entry, e
 		out[i] = docs[i].entry()
 	}
 	return out, nil
+}
+
+// RedactContent empties the content of every entry about subject. Nothing
+// else writes these fields after the insert, so an update in place is safe
+// on FerretDB too.
+func (d *DB) RedactContent(ctx context.Context, subject string) error {
+	_, err := d.audit.UpdateMany(ctx, bson.D{{Key: "subject", Value: subject}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "before", Value: ""}, {Key: "after", Value: ""}}}})
+	return translate(err)
 }
 
 // seqHint is the highest sequence number this process knows to be taken, 0

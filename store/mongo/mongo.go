@@ -222,6 +222,7 @@ var indexes = map[string][]index{
 		{name: "seq_unique", keys: bson.D{{Key: "seq", Value: 1}}, unique: true},
 		{name: "scope_seq", keys: bson.D{{Key: "scope", Value: 1}, {Key: "seq", Value: -1}}},
 		{name: "subject_seq", keys: bson.D{{Key: "subject", Value: 1}, {Key: "seq", Value: -1}}},
+		{name: "forum_seq", keys: bson.D{{Key: "forum", Value: 1}, {Key: "seq", Value: -1}}},
 	},
 	// The forum domain (forum.go). Forums, issues, follow-ups (by selector),
 	// comments, notifications, reports and idempotency records (by key) are

@@ -52,6 +52,10 @@ func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return MustOpen(t) })
 }
 
+func TestAuditContract(t *testing.T) {
+	storetest.RunAudit(t, func(t *testing.T) audit.Store { return MustOpen(t) })
+}
+
 func TestForumContract(t *testing.T) {
 	storetest.RunForum(t, func(t *testing.T) storetest.ForumStore { return MustOpen(t) })
 }
@@ -69,7 +73,7 @@ func TestIndexes(t *testing.T) {
 		"invitations": {"token_hash_unique": true, "created": false},
 		"resets":      {"token_hash_unique": true},
 		"attempts":    {"key_at": false},
-		"audit":       {"seq_unique": true, "scope_seq": false, "subject_seq": false},
+		"audit":       {"seq_unique": true, "scope_seq": false, "subject_seq": false, "forum_seq": false},
 		"members":     {"member_unique": true, "user": false},
 		"issues":      {"forum": false},
 		"events":      {"issue_seq_unique": true},

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"chorus/audit"
 	"chorus/realtime"
 	"chorus/store/sqlite"
 	"chorus/store/storetest"
@@ -23,6 +24,10 @@ func MustOpen(t *testing.T) *sqlite.DB {
 
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return MustOpen(t) })
+}
+
+func TestAuditContract(t *testing.T) {
+	storetest.RunAudit(t, func(t *testing.T) audit.Store { return MustOpen(t) })
 }
 
 func TestReopenKeepsData(t *testing.T) {
