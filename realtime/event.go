@@ -37,8 +37,11 @@ type Log interface {
 }
 
 // Authorizer reports whether principal (whatever the web layer attached to
-// the connection) may view room. It is asked on every subscribe.
-type Authorizer func(ctx context.Context, principal any, room string) bool
+// the connection) may view room, and which variant of the room's fragments
+// it receives: base is the connection's variant (say, its language), which
+// the Authorizer may refine for the room (say, with the viewer's role
+// there). It is asked on every subscribe.
+type Authorizer func(ctx context.Context, principal any, room, base string) (variant string, ok bool)
 
 // Renderer renders the HTML variants of an event read back from the Log
 // (which keeps only type and data) for a resuming client, and of presence
@@ -94,7 +97,6 @@ type clientMsg struct {
 
 // encode renders ev for one variant.
 func encode(ev *Event, variant string) []byte {
-	marshals.Add(1)
 	b, _ := json.Marshal(wireEvent{Type: ev.Type, Room: ev.Room, Seq: ev.Seq, Data: ev.Data, HTML: ev.HTML[variant]})
 	return b
 }

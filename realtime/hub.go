@@ -79,15 +79,12 @@ func (c *Config) defaults() {
 		c.Logger = slog.Default()
 	}
 	if c.Authorize == nil {
-		c.Authorize = func(context.Context, any, string) bool { return true }
+		c.Authorize = func(_ context.Context, _ any, _, base string) (string, bool) { return base, true }
 	}
 }
 
 // ErrClosed is returned once the hub has shut down.
 var ErrClosed = errors.New("realtime: hub closed")
-
-// marshals counts event encodings (tests check "once per variant").
-var marshals atomic.Int64
 
 // Hub keeps rooms and their viewers on this instance. Publish stores an event
 // in the Log and sends it on the Bus; what the Bus brings is delivered to the
@@ -95,6 +92,8 @@ var marshals atomic.Int64
 type Hub struct {
 	cfg   Config
 	unsub func()
+
+	marshals atomic.Int64 // event encodings, for tests: once per variant, not per connection
 
 	pubLocks [64]sync.Mutex // serialise Append+Publish per room on this instance
 
@@ -127,6 +126,7 @@ type room struct {
 type sub struct {
 	c        *Client
 	lastSent int64
+	variant  string // which fragments this subscriber receives in this room
 }
 
 // NewHub starts a hub delivering what cfg.Bus brings.
@@ -267,10 +267,11 @@ func sendAll(subs []*sub, evs []Event, ordered bool) {
 				}
 				s.lastSent = ev.Seq
 			}
-			f := frames[s.c.variant]
+			f := frames[s.variant]
 			if f == nil {
-				f = &frame{seq: ev.Seq, typ: ev.Type, data: encode(ev, s.c.variant)}
-				frames[s.c.variant] = f
+				f = &frame{seq: ev.Seq, typ: ev.Type, data: encode(ev, s.variant)}
+				frames[s.variant] = f
+				s.c.hub.marshals.Add(1)
 			}
 			s.c.send(f)
 		}
@@ -285,7 +286,8 @@ func (h *Hub) subscribe(ctx context.Context, c *Client, roomName string, after *
 		c.sendControl(control{Type: TypeError, Room: roomName, Code: ErrCodeBadRequest})
 		return
 	}
-	if !h.cfg.Authorize(ctx, c.principal, roomName) {
+	variant, ok := h.cfg.Authorize(ctx, c.principal, roomName, c.variant)
+	if !ok {
 		c.sendControl(control{Type: TypeError, Room: roomName, Code: ErrCodeForbidden})
 		return
 	}
@@ -316,7 +318,7 @@ func (h *Hub) subscribe(ctx context.Context, c *Client, roomName string, after *
 	if after == nil {
 		r.sendMu.Lock()
 		r.mu.Lock()
-		s := &sub{c: c, lastSent: r.last}
+		s := &sub{c: c, lastSent: r.last, variant: variant}
 		r.addSub(s)
 		r.mu.Unlock()
 		c.setSub(roomName, s)
@@ -350,7 +352,7 @@ func (h *Hub) subscribe(ctx context.Context, c *Client, roomName string, after *
 				c.sendControl(control{Type: TypeReload, Room: roomName})
 				return
 			}
-			s := &sub{c: c, lastSent: *after}
+			s := &sub{c: c, lastSent: *after, variant: variant}
 			r.addSub(s)
 			r.mu.Unlock()
 			c.setSub(roomName, s)

@@ -40,7 +40,7 @@ func TestDeliveryToEverySubscriberOncePerVariant(t *testing.T) {
 		c.subscribe(t, "issue:1", nil)
 		c.expect(t, TypeOK)
 	}
-	before := marshals.Load()
+	before := h.marshals.Load()
 	for i := 1; i <= 5; i++ {
 		html := map[string]string{"en/member": fmt.Sprintf("<p>en %d</p>", i), "ur/facilitator": fmt.Sprintf("<p>ur %d</p>", i)}
 		if _, err := h.Publish(t.Context(), "issue:1", "comment.added", []byte(`{"id":"x"}`), html); err != nil {
@@ -56,7 +56,7 @@ func TestDeliveryToEverySubscriberOncePerVariant(t *testing.T) {
 			}
 		}
 	}
-	if n := marshals.Load() - before; n != 10 {
+	if n := h.marshals.Load() - before; n != 10 {
 		t.Fatalf("encoded %d times; want 10 (5 events x 2 variants)", n)
 	}
 	// Another room's events do not arrive.
@@ -213,11 +213,11 @@ func TestReadLimitAndRateLimitClose(t *testing.T) {
 func TestAuthorizerCheckedOnEverySubscribe(t *testing.T) {
 	var mu sync.Mutex
 	var asked []string
-	h := newTestHub(t, Config{Authorize: func(_ context.Context, p any, room string) bool {
+	h := newTestHub(t, Config{Authorize: func(_ context.Context, p any, room, base string) (string, bool) {
 		mu.Lock()
 		asked = append(asked, fmt.Sprint(p, "@", room))
 		mu.Unlock()
-		return !strings.HasPrefix(room, "moderation:")
+		return base, !strings.HasPrefix(room, "moderation:")
 	}})
 	c := connect(t, h, "member-1", "v")
 	c.subscribe(t, "moderation:f1", nil)
@@ -326,7 +326,7 @@ func waitFor(t *testing.T, cond func() bool) {
 // A panic in the code handling a client message closes that connection
 // with 1011 and sends nothing about it.
 func TestPanicIsNotEchoed(t *testing.T) {
-	h := newTestHub(t, Config{Authorize: func(context.Context, any, string) bool { panic("secret detail") }})
+	h := newTestHub(t, Config{Authorize: func(context.Context, any, string, string) (string, bool) { panic("secret detail") }})
 	c := connect(t, h, nil, "v")
 	c.subscribe(t, "r", nil)
 	if code := c.waitClosed(t); code != CloseInternal {

@@ -88,7 +88,7 @@ func TestSSEReloadEndsStream(t *testing.T) {
 }
 
 func TestSSEForbiddenEndsStream(t *testing.T) {
-	h := newTestHub(t, Config{Authorize: func(context.Context, any, string) bool { return false }})
+	h := newTestHub(t, Config{Authorize: func(context.Context, any, string, string) (string, bool) { return "", false }})
 	buf := &syncBuffer{}
 	if err := h.ServeSSE(context.Background(), buf, func() error { return nil }, nil, "v", "moderation:f", nil); err != nil {
 		t.Fatal(err)

@@ -108,20 +108,41 @@ func (s *Server) renderVariants(ev realtime.Event) map[string]string {
 	return out
 }
 
-// authorizeRoom says who may follow a room: an issue's room whoever may see
-// the issue; a forum's room anyone.
-func (s *Server) authorizeRoom(ctx context.Context, principal any, room string) bool {
+// authorizeRoom says who may follow a room, and as whom: an issue's room
+// whoever may see the issue; a forum's room anyone; a forum's moderation
+// queue its facilitators. Those who facilitate the room's forum receive the
+// facilitator's fragments (with moderation controls); everyone else the
+// member's. base is the connection's language.
+func (s *Server) authorizeRoom(ctx context.Context, principal any, room, base string) (string, bool) {
 	p, _ := principal.(*account.Principal)
+	v := forum.Viewer{Principal: p}
 	kind, id, _ := strings.Cut(room, ":")
+	role := "member"
 	switch kind {
 	case "issue":
-		_, err := s.deps.Forums.Issue(ctx, forum.Viewer{Principal: p}, id)
-		return err == nil
+		view, err := s.deps.Forums.Issue(ctx, v, id)
+		if err != nil {
+			return "", false
+		}
+		if view.Facilitator {
+			role = "facilitator"
+		}
 	case "forum":
-		_, err := s.deps.Forums.Forum(ctx, id)
-		return err == nil
+		if _, err := s.deps.Forums.Forum(ctx, id); err != nil {
+			return "", false
+		}
+		if _, err := s.deps.Forums.CanFacilitate(ctx, v, id); err == nil {
+			role = "facilitator"
+		}
+	case "moderation":
+		if _, err := s.deps.Forums.CanFacilitate(ctx, v, id); err != nil {
+			return "", false
+		}
+		role = "facilitator"
+	default:
+		return "", false
 	}
-	return false
+	return variantOf(base, role), true
 }
 
 // pluralNames are the CLDR plural categories, as Intl.PluralRules names them.
@@ -160,7 +181,7 @@ func (s *Server) liveGuard(c *fiber.Ctx) error {
 		return errOrigin
 	}
 	c.Locals("live.principal", principal(c))
-	c.Locals("live.variant", variantOf(s.tr(c).Lang.Tag, "member"))
+	c.Locals("live.variant", s.tr(c).Lang.Tag) // refined per room by authorizeRoom
 	return c.Next()
 }
 
@@ -187,7 +208,7 @@ func (s *Server) handleLiveEvents(c *fiber.Ctx) error {
 		}
 	}
 	p := principal(c)
-	variant := variantOf(s.tr(c).Lang.Tag, "member")
+	variant := s.tr(c).Lang.Tag // refined for the room by authorizeRoom
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no")
