@@ -105,7 +105,7 @@ var (
 	crashCSRF    = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 	crashCode    = regexp.MustCompile(`id="followup-code"[^>]*>([^<]+)<`)
 	crashIssueID = regexp.MustCompile(`^/issues/([^/#?]+)`)
-	crashCount   = regexp.MustCompile(`data-live-count="support.count">\D*(\d+)`)
+	crashCount   = regexp.MustCompile(`class="support-count"[^>]*>\D*(\d+)`)
 	crashTitle   = regexp.MustCompile(`<h3><a href="/issues/([^"]+)"[^>]*>([^<]+)</a></h3>`)
 )
 

@@ -149,7 +149,7 @@ func (a *app) demoForums(ctx context.Context, stdout io.Writer, by *account.Prin
 		return err
 	}
 	fac := forum.Viewer{Principal: members[0]}
-	if err := a.forums.Ask(ctx, fac, anon.Issue.ID, "Thank you for telling us. Is this the crisis line for children, or the adult line?"); err != nil {
+	if err := a.forums.Ask(ctx, fac, anon.Issue.ID, "Thank you for telling us. Is this the crisis line for children, or the adult line?", ""); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nAn anonymous issue was raised in %s. Its follow-up code (open /follow-up) is:\n\n    %s\n\n", forums[0].Name, forum.FormatCode(anon.Code))

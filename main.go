@@ -130,6 +130,7 @@ func open(ctx context.Context, cfg *Config, logOut io.Writer) (*app, error) {
 	a.accounts = account.NewService(a.store, a.audit, clock, account.DefaultSettings)
 	a.forums = forum.NewService(a.store, a.audit, clock, key)
 	a.accounts.RegisterScope(account.ScopeForum, a.forums) // forum invitations: the forum owns its roles
+	a.forums.SetDirectory(a.accounts)                      // safeguarding escalations reach organisation administrators
 	return a, nil
 }
 
@@ -158,6 +159,26 @@ func (a *app) server() (*server.Server, *nats.Conn, error) {
 		nc.Close()
 	}
 	return srv, nc, err
+}
+
+// sweep does the work that waits on the clock: escalating safeguarding
+// holds the lead has not handled in time. Every instance sweeps; each hold
+// is escalated once.
+func (a *app) sweep(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := a.forums.EscalateOverdue(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("escalate safeguarding holds", slog.String("error", err.Error()))
+		} else if n > 0 {
+			a.log.Info("escalated safeguarding holds", slog.Int("count", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func (a *app) serve(ctx context.Context, stdout io.Writer) error {
@@ -192,6 +213,9 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.App().Listener(ln) }()
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	defer stopSweep()
+	go a.sweep(sweepCtx, time.Minute)
 	select {
 	case err := <-errc:
 		return err

@@ -322,3 +322,19 @@ func (s *Service) record(ctx context.Context, by *Principal, action, subject str
 	}
 	return s.audit.Record(ctx, e)
 }
+
+// OrganisationAdmins returns the IDs of the people who administer an
+// organisation (not installation administrators), for escalations.
+func (s *Service) OrganisationAdmins(ctx context.Context, orgID string) ([]string, error) {
+	grants, err := s.store.ListGrantsByRole(ctx, RoleOrgAdmin)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, g := range grants {
+		if g.Scope == OrganisationScope(orgID) {
+			out = append(out, g.UserID)
+		}
+	}
+	return out, nil
+}

@@ -1,6 +1,11 @@
 package forum
 
-import "context"
+import (
+	"context"
+	"strings"
+
+	"chorus/audit"
+)
 
 // CanFacilitate returns a forum when the viewer may facilitate it (its
 // facilitators and its organisation's administrators), as for reading the
@@ -22,4 +27,28 @@ func (s *Service) CanFacilitate(ctx context.Context, v Viewer, forumID string) (
 		return nil, ErrForbidden
 	}
 	return f, nil
+}
+
+// AuditTrail returns entries of a forum's audit trail for its facilitators.
+// Decisions on what is held for safeguarding ("safeguarding." actions) keep
+// their reason and content for those who safeguard the forum: others see
+// that they happened, not what they said.
+func (s *Service) AuditTrail(ctx context.Context, v Viewer, forumID string, f audit.Filter) ([]*audit.Entry, error) {
+	fm, err := s.CanFacilitate(ctx, v, forumID)
+	if err != nil {
+		return nil, err
+	}
+	f.Forum = fm.ID
+	entries, err := s.audit.List(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if !safeguards(v, fm) {
+		for _, e := range entries {
+			if strings.HasPrefix(e.Action, "safeguarding.") {
+				e.Reason, e.Before, e.After = "", "", ""
+			}
+		}
+	}
+	return entries, nil
 }

@@ -31,7 +31,8 @@ func (s *Service) AddComment(ctx context.Context, v Viewer, issueID, body, idemK
 	if runes(body) > MaxComment {
 		return nil, ErrCommentLong
 	}
-	c := &Comment{ID: secret.NewID(), IssueID: issueID, AuthorID: a.member.UserID, AuthorName: a.member.DisplayName, Body: body, CreatedAt: s.now()}
+	c := &Comment{ID: secret.NewID(), IssueID: issueID, ForumID: a.forum.ID, AuthorID: a.member.UserID, AuthorName: a.member.DisplayName, Body: body, CreatedAt: s.now()}
+	holdIfRisky(a.forum, &c.Moderation, c.CreatedAt, body)
 	if idemKey != "" {
 		// The record goes first, under its unique key, and names the comment
 		// it makes. A retry finds it and makes that same comment, which adds
@@ -58,20 +59,32 @@ func (s *Service) AddComment(ctx context.Context, v Viewer, issueID, body, idemK
 	} else if err != nil {
 		return nil, err
 	}
-	s.pub.Publish(ctx, IssueRoom(issueID), "comment.added", map[string]any{"id": c.ID, "author": c.AuthorName, "body": c.Body, "at": c.CreatedAt})
+	if c.Held != "" {
+		s.pub.Publish(ctx, ModerationRoom(a.forum.ID), "queue.changed", map[string]any{"forum": a.forum.ID})
+		if err := s.recordHold(ctx, a.forum, "comment:"+c.ID); err != nil {
+			return nil, err
+		}
+		return c, s.follow(ctx, issueID, c.AuthorID)
+	}
+	s.pub.Publish(ctx, IssueRoom(issueID), "comment.added", map[string]any{"id": c.ID, "issue": issueID, "author": c.AuthorName, "body": c.Body, "at": c.CreatedAt})
 	return c, s.follow(ctx, issueID, c.AuthorID)
 }
 
 // ChangeStatus moves an issue along its lifecycle, with a reason. Only the
 // forum's facilitators (and its administrators) may, and only along allowed
 // transitions; resolving or "not possible" needs a response first.
-func (s *Service) ChangeStatus(ctx context.Context, v Viewer, issueID string, to Status, note string) error {
+// A form sent again (the same idemKey) changes nothing more.
+func (s *Service) ChangeStatus(ctx context.Context, v Viewer, issueID string, to Status, note, idemKey string) error {
 	a, err := s.access(ctx, v, issueID)
 	if err != nil {
 		return err
 	}
 	if !a.facilitator {
 		return ErrForbidden
+	}
+	key := eventKey(idemKey)
+	if keyed(a.events, key) {
+		return nil
 	}
 	if !CanMove(a.status, to) {
 		return ErrTransition
@@ -83,34 +96,38 @@ func (s *Service) ChangeStatus(ctx context.Context, v Viewer, issueID string, to
 	if needsResponse(to) && !hasResponse(a.events) {
 		return ErrResponseNeeded
 	}
-	if _, err := s.appendEvent(ctx, a.issue, Event{Kind: EventStatus, Status: to, Actor: ActorFacilitator, ActorID: v.userID(), Note: note}); err != nil {
-		return err
+	if _, err := s.appendEvent(ctx, a.issue, Event{Kind: EventStatus, Status: to, Actor: ActorFacilitator, ActorID: v.userID(), Note: note, Key: key}); err != nil {
+		return ignoreAdded(err)
 	}
 	if err := s.notify(ctx, a.issue, NoticeStatus, to, v.userID()); err != nil {
 		return err
 	}
 	s.pub.Publish(ctx, IssueRoom(issueID), "status.changed", map[string]any{"status": string(to), "note": note})
-	return s.record(ctx, v.Principal, "issue.status", "issue:"+issueID, a.forum.OrgID, string(a.status)+" → "+string(to))
+	return s.record(ctx, v.Principal, "issue.status", "issue:"+issueID, a.forum, string(a.status)+" → "+string(to))
 }
 
 // Respond adds a facilitator's response that the submitter (and everyone who
 // can see the issue) reads.
-func (s *Service) Respond(ctx context.Context, v Viewer, issueID, text string) error {
-	return s.facilitatorNote(ctx, v, issueID, EventResponse, text, false)
+func (s *Service) Respond(ctx context.Context, v Viewer, issueID, text, idemKey string) error {
+	return s.facilitatorNote(ctx, v, issueID, EventResponse, text, false, idemKey)
 }
 
 // Ask puts a private question to the submitter on their follow-up thread.
-func (s *Service) Ask(ctx context.Context, v Viewer, issueID, text string) error {
-	return s.facilitatorNote(ctx, v, issueID, EventQuestion, text, true)
+func (s *Service) Ask(ctx context.Context, v Viewer, issueID, text, idemKey string) error {
+	return s.facilitatorNote(ctx, v, issueID, EventQuestion, text, true, idemKey)
 }
 
-func (s *Service) facilitatorNote(ctx context.Context, v Viewer, issueID string, kind EventKind, text string, private bool) error {
+func (s *Service) facilitatorNote(ctx context.Context, v Viewer, issueID string, kind EventKind, text string, private bool, idemKey string) error {
 	a, err := s.access(ctx, v, issueID)
 	if err != nil {
 		return err
 	}
 	if !a.facilitator {
 		return ErrForbidden
+	}
+	key := eventKey(idemKey)
+	if keyed(a.events, key) {
+		return nil
 	}
 	text = clean(text)
 	if text == "" {
@@ -119,13 +136,21 @@ func (s *Service) facilitatorNote(ctx context.Context, v Viewer, issueID string,
 	if runes(text) > MaxComment {
 		return ErrCommentLong
 	}
-	if _, err := s.appendEvent(ctx, a.issue, Event{Kind: kind, Actor: ActorFacilitator, ActorID: v.userID(), Note: text, Private: private}); err != nil {
-		return err
+	if _, err := s.appendEvent(ctx, a.issue, Event{Kind: kind, Actor: ActorFacilitator, ActorID: v.userID(), Note: text, Private: private, Key: key}); err != nil {
+		return ignoreAdded(err)
 	}
 	if kind == EventResponse {
 		if err := s.notify(ctx, a.issue, NoticeResponse, "", v.userID()); err != nil {
 			return err
 		}
 	}
-	return s.record(ctx, v.Principal, "issue."+string(kind), "issue:"+issueID, a.forum.OrgID, "")
+	return s.record(ctx, v.Principal, "issue."+string(kind), "issue:"+issueID, a.forum, "")
+}
+
+// ignoreAdded treats a form's event found already in the history as done.
+func ignoreAdded(err error) error {
+	if errors.Is(err, errAlreadyAdded) {
+		return nil
+	}
+	return err
 }

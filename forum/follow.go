@@ -3,6 +3,7 @@ package forum
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"chorus/account"
 	"chorus/internal/fault"
@@ -97,8 +98,11 @@ func (s *Service) MarkRead(ctx context.Context, p *account.Principal) error {
 }
 
 // Report flags an issue, or one of its comments, for the forum's
-// facilitators. Members may report; the moderation queue acts on it.
-func (s *Service) Report(ctx context.Context, v Viewer, issueID, commentID, reason string) error {
+// facilitators, with a reason from the short list and the member's own words.
+// A member reports an item once; reporting again changes nothing. Once
+// enough members have reported it, the item is held until a facilitator
+// decides. Reporters are never shown to the author.
+func (s *Service) Report(ctx context.Context, v Viewer, issueID, commentID string, reason ReportReason, detail string) error {
 	a, err := s.access(ctx, v, issueID)
 	if err != nil {
 		return err
@@ -109,12 +113,15 @@ func (s *Service) Report(ctx context.Context, v Viewer, issueID, commentID, reas
 		}
 		return ErrNotMember
 	}
-	reason = clean(reason)
-	if reason == "" {
-		return ErrReasonRequired
+	if !slices.Contains(ReportReasons, reason) {
+		return ErrReportReason
 	}
-	if runes(reason) > 1000 {
-		return ErrCommentLong
+	detail = clean(detail)
+	if detail == "" && reason == ReportOther {
+		return ErrDetailRequired
+	}
+	if runes(detail) > 1000 {
+		return ErrDetailLong
 	}
 	if commentID != "" {
 		c, err := s.store.FindComment(ctx, commentID)
@@ -125,8 +132,15 @@ func (s *Service) Report(ctx context.Context, v Viewer, issueID, commentID, reas
 			return ErrNotFound
 		}
 	}
-	return s.store.AddReport(ctx, &Report{ID: secret.NewID(), ForumID: a.forum.ID, IssueID: issueID, CommentID: commentID,
-		ReporterID: v.userID(), Reason: reason, At: s.now()})
+	err = s.store.AddReport(ctx, &Report{ID: secret.NewID(), ForumID: a.forum.ID, IssueID: issueID, CommentID: commentID,
+		ReporterID: v.userID(), Reason: reason, Detail: detail, At: s.now()})
+	if errors.Is(err, fault.ErrConflict) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.reported(ctx, a, Target{IssueID: issueID, CommentID: commentID})
 }
 
 // Reports lists a forum's reports for its facilitators.
@@ -138,7 +152,7 @@ func (s *Service) Reports(ctx context.Context, v Viewer, forumID string) ([]*Rep
 	if ok, err := s.facilitates(ctx, v, f); err != nil || !ok {
 		return nil, errors.Join(ErrForbidden, err)
 	}
-	return s.store.ListReports(ctx, forumID)
+	return s.store.ListReports(ctx, forumID, false)
 }
 
 // EditComment changes a comment's text, by its author, within CommentEdit of
@@ -164,25 +178,20 @@ func (s *Service) EditComment(ctx context.Context, v Viewer, commentID, body str
 	if body == c.Body {
 		return c, nil
 	}
-	versions, err := s.store.ListCommentVersions(ctx, c.ID)
-	if err != nil {
-		return nil, err
-	}
 	written := c.CreatedAt
 	if !c.EditedAt.IsZero() {
 		written = c.EditedAt
 	}
-	ver := &CommentVersion{CommentID: c.ID, Seq: int64(len(versions)) + 1, Body: c.Body, At: written}
-	for {
-		err := s.store.AddCommentVersion(ctx, ver)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, fault.ErrConflict) || ver.Seq > int64(len(versions))+50 {
-			return nil, err
-		}
-		ver.Seq++
+	if err := s.keepVersion(ctx, &Version{ItemID: c.ID, Body: c.Body, At: written}); err != nil {
+		return nil, err
 	}
 	c.Body, c.EditedAt = body, s.now()
+	f, err := s.store.FindForum(ctx, c.ForumID)
+	if err != nil {
+		return nil, err
+	}
+	if c.Held == "" && holdIfRisky(f, &c.Moderation, c.EditedAt, body) {
+		s.pub.Publish(ctx, ModerationRoom(f.ID), "queue.changed", map[string]any{"forum": f.ID})
+	}
 	return c, s.store.UpdateComment(ctx, c)
 }

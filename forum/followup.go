@@ -96,6 +96,8 @@ type FollowUpView struct {
 	Status   Status
 	Events   []*Event
 	Supports int
+	// MergedInto is the issue this one was merged into, if it was.
+	MergedInto string
 }
 
 // OpenFollowUp checks a follow-up code and returns the submitter's view. No
@@ -147,16 +149,20 @@ func (s *Service) OpenFollowUp(ctx context.Context, typed string) (*FollowUpView
 	if err != nil {
 		return nil, err
 	}
-	return &FollowUpView{Code: code, Forum: f, Issue: iss, Status: statusOf(events), Events: events, Supports: supports}, nil
+	return &FollowUpView{Code: code, Forum: f, Issue: iss, Status: statusOf(events), Events: events, Supports: supports, MergedInto: MergedInto(events)}, nil
 }
 
 // AddDetail lets the submitter add to their issue through the follow-up
 // thread. answer marks it as an answer to a facilitator's question, which
 // stays private; otherwise the detail is public like the issue.
-func (s *Service) AddDetail(ctx context.Context, typed, text string, answer bool) (*FollowUpView, error) {
+func (s *Service) AddDetail(ctx context.Context, typed, text string, answer bool, idemKey string) (*FollowUpView, error) {
 	view, err := s.OpenFollowUp(ctx, typed)
 	if err != nil {
 		return nil, err
+	}
+	key := eventKey(idemKey)
+	if keyed(view.Events, key) {
+		return view, nil // sent again: added already
 	}
 	text = clean(text)
 	if text == "" {
@@ -172,8 +178,20 @@ func (s *Service) AddDetail(ctx context.Context, typed, text string, answer bool
 	if answer {
 		kind = EventAnswer
 	}
-	if _, err := s.appendEvent(ctx, view.Issue, Event{Kind: kind, Actor: ActorSubmitter, Note: text, Private: answer}); err != nil {
+	// Words that suggest someone is at risk are kept private and the issue
+	// is held for the safeguarding lead, as a new post would be.
+	risky := view.Issue.Held != HoldSafeguarding && holdIfRisky(view.Forum, &view.Issue.Moderation, s.now(), text)
+	if _, err := s.appendEvent(ctx, view.Issue, Event{Kind: kind, Actor: ActorSubmitter, Note: text, Private: answer || risky, Key: key}); err != nil {
+		if errors.Is(err, errAlreadyAdded) {
+			return s.OpenFollowUp(ctx, view.Code)
+		}
 		return nil, err
+	}
+	if risky {
+		if err := s.store.UpdateIssue(ctx, view.Issue); err != nil {
+			return nil, err
+		}
+		s.pub.Publish(ctx, ModerationRoom(view.Forum.ID), "queue.changed", map[string]any{"forum": view.Forum.ID})
 	}
 	return s.OpenFollowUp(ctx, view.Code)
 }

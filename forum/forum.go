@@ -26,6 +26,12 @@ type Forum struct {
 	SafeguardingLeadID string // an account ID
 	Themes             []string
 	CreatedAt          time.Time
+	// Moderation settings.
+	PreModerateAnonymous bool     // anonymous issues wait in review even where others do not
+	ReportThreshold      int      // distinct members' reports that hold content for review
+	SafeguardingDeputyID string   // an account ID: hears of what the lead has not handled in time
+	EscalateHours        int      // how long a safeguarding hold waits before escalation
+	RiskTerms            []string // this forum's own risk terms, beside the built-in ones
 }
 
 // Role is what a person is in a forum.
@@ -81,7 +87,41 @@ type Issue struct {
 	// Status is a cache of the latest status event, kept for lists; the
 	// history is the truth.
 	Status Status
+	// OnBehalf: a facilitator posted it for a parent who phoned or wrote
+	// in, and recorded that the parent agreed.
+	OnBehalf bool
+	Moderation
 }
+
+// Hold says why content waits for a facilitator before others see it.
+type Hold string
+
+// Reasons to hold content.
+const (
+	HoldReports      Hold = "reports"      // enough members reported it
+	HoldSafeguarding Hold = "safeguarding" // a risk term matched, or a facilitator escalated it
+)
+
+// Moderation is what facilitators have done to an issue or a comment. The
+// content itself is never deleted by a facilitator.
+type Moderation struct {
+	Held     Hold      // empty when nothing holds it
+	HeldAt   time.Time // when it was held
+	Hidden   string    // the public reason it is hidden; empty when shown
+	EditNote string    // the public reason for a facilitator's latest edit
+	// Erased says an administrator removed the content for good (see
+	// Service.Erase): only a tombstone stays.
+	Erased Erasure
+}
+
+// Erasure is why an administrator removed content.
+type Erasure string
+
+// Reasons to erase.
+const (
+	ErasedByAuthor Erasure = "author" // the author asked
+	ErasedLegal    Erasure = "legal"  // a legal request
+)
 
 // IssueSummary is an issue with what lists show beside it.
 type IssueSummary struct {
@@ -101,7 +141,19 @@ const (
 	EventDetail   EventKind = "detail"   // the submitter added detail
 	EventQuestion EventKind = "question" // a facilitator asked the submitter, privately
 	EventAnswer   EventKind = "answer"   // the submitter answered, privately
+	// Moderation, told to the submitter in their history. Held and
+	// released are private; the rest are public, with their reason.
+	EventHeld       EventKind = "held"
+	EventReleased   EventKind = "released"
+	EventHidden     EventKind = "hidden"
+	EventRestored   EventKind = "restored"
+	EventEdited     EventKind = "edited"
+	EventMergedFrom EventKind = "merged_from" // another issue was merged into this one (Ref)
 )
+
+// EventKinds lists every kind of history event.
+var EventKinds = []EventKind{EventStatus, EventResponse, EventDetail, EventQuestion, EventAnswer,
+	EventHeld, EventReleased, EventHidden, EventRestored, EventEdited, EventMergedFrom}
 
 // Actor says who made an event, as the submitter and readers see it. An
 // anonymous submitter is only ever "submitter"; facilitators are named by role.
@@ -127,6 +179,10 @@ type Event struct {
 	Note    string    // the reason, response, question, answer or detail
 	Private bool      // seen only by facilitators and the submitter
 	At      time.Time // day precision when the issue is anonymous
+	Ref     string    // the other issue of a merge
+	// Key is the hash of the idempotency key of the form that made it, if
+	// any: unique per issue, so a form sent twice adds one event.
+	Key string
 }
 
 // FollowUp ties an anonymous submission's code to its issue. The code is a
@@ -150,23 +206,26 @@ type Support struct {
 type Comment struct {
 	ID         string
 	IssueID    string
+	ForumID    string
 	AuthorID   string
 	AuthorName string
 	Body       string // Markdown
 	CreatedAt  time.Time
 	EditedAt   time.Time // zero unless edited
+	Moderation
 }
 
 // CommentEdit is how long after posting a member may still edit a comment.
 const CommentEdit = 15 * time.Minute
 
-// CommentVersion is an earlier text of an edited comment, kept so that
+// Version is an earlier text of an edited issue or comment, kept so that
 // facilitators can see what was first said.
-type CommentVersion struct {
-	CommentID string
-	Seq       int64 // 1 for the first text
-	Body      string
-	At        time.Time // when this text was written
+type Version struct {
+	ItemID string // the issue's or the comment's ID
+	Seq    int64  // 1 for the first text
+	Title  string // an issue's title; empty for comments
+	Body   string
+	At     time.Time // when this text was written
 }
 
 // Follow says a member hears about changes to an issue.
@@ -183,7 +242,21 @@ type NoticeKind string
 const (
 	NoticeStatus   NoticeKind = "status"   // a followed issue's status changed
 	NoticeResponse NoticeKind = "response" // a followed issue got a response
+	// Told to an author about their own post, with the reason.
+	NoticeHeld     NoticeKind = "held"
+	NoticeReleased NoticeKind = "released"
+	NoticeHidden   NoticeKind = "hidden"
+	NoticeRestored NoticeKind = "restored"
+	NoticeEdited   NoticeKind = "edited"
+	// Told to followers of an issue merged into another (IssueID is the other).
+	NoticeMerged NoticeKind = "merged"
+	// Told to the safeguarding deputy of a hold the lead has not handled.
+	NoticeEscalated NoticeKind = "escalated"
 )
+
+// NoticeKinds lists every kind of notification.
+var NoticeKinds = []NoticeKind{NoticeStatus, NoticeResponse, NoticeHeld, NoticeReleased, NoticeHidden,
+	NoticeRestored, NoticeEdited, NoticeMerged, NoticeEscalated}
 
 // Notification is one entry in a person's in-app list.
 type Notification struct {
@@ -193,20 +266,61 @@ type Notification struct {
 	Title   string // the issue's title when it was made
 	Kind    NoticeKind
 	Status  Status // for status notifications
+	Note    string // the reason, for moderation notifications
 	At      time.Time
 	Read    bool
 }
 
-// Report is a member's flag on an issue or a comment, for facilitators.
+// Report is a member's flag on an issue or a comment, for facilitators. A
+// member reports an item once; reports stay open until a facilitator decides.
 type Report struct {
 	ID         string
 	ForumID    string
 	IssueID    string
 	CommentID  string // empty when the issue itself is reported
 	ReporterID string
-	Reason     string
+	Reason     ReportReason
+	Detail     string // the reporter's own words
 	At         time.Time
+	Resolved   bool
 }
+
+// Item is the ID of what a report is about: the comment, else the issue.
+func (r *Report) Item() string {
+	if r.CommentID != "" {
+		return r.CommentID
+	}
+	return r.IssueID
+}
+
+// ReportReason is the short-list reason a member gives.
+type ReportReason string
+
+// Report reasons.
+const (
+	ReportPersonal     ReportReason = "personal"     // it shares someone's personal details
+	ReportUnkind       ReportReason = "unkind"       // it is unkind or abusive
+	ReportSafeguarding ReportReason = "safeguarding" // someone may be at risk
+	ReportSpam         ReportReason = "spam"
+	ReportOther        ReportReason = "other"
+)
+
+// ReportReasons lists the reasons a member may choose.
+var ReportReasons = []ReportReason{ReportPersonal, ReportUnkind, ReportSafeguarding, ReportSpam, ReportOther}
+
+// Quote is a short passage a facilitator chose from an issue for steering
+// group agendas, with anything identifying removed.
+type Quote struct {
+	ID      string
+	IssueID string
+	ForumID string
+	Text    string
+	ByID    string // the facilitator who chose it
+	At      time.Time
+}
+
+// MaxQuote is the longest quote, in characters.
+const MaxQuote = 280
 
 // Idempotency records that a form was already handled, and what it made.
 type Idempotency struct {

@@ -83,15 +83,16 @@ func (s *Service) Accept(ctx context.Context, u *account.User, role account.Role
 	return s.store.UpdateMember(ctx, m)
 }
 
-// RequiresMFA reports whether the person is the named safeguarding lead of a
-// forum: SECURITY.md asks two-step sign-in of them, as of administrators.
+// RequiresMFA reports whether the person is the named safeguarding lead or
+// deputy of a forum: SECURITY.md asks two-step sign-in of them, as of
+// administrators.
 func (s *Service) RequiresMFA(ctx context.Context, userID string) (bool, error) {
 	forums, err := s.store.ListForums(ctx)
 	if err != nil {
 		return false, err
 	}
 	for _, f := range forums {
-		if f.SafeguardingLeadID == userID {
+		if f.SafeguardingLeadID == userID || f.SafeguardingDeputyID == userID {
 			return true, nil
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"chorus/audit"
 	"chorus/internal/fault"
 	"chorus/internal/secret"
 )
@@ -20,13 +21,21 @@ type Draft struct {
 	// IdemKey is the form's idempotency key: a retried submission with the
 	// same key creates nothing new and gets the same result.
 	IdemKey string
+	// OnBehalf: a facilitator posts for a parent who phoned or wrote in.
+	// Consent records that the parent agreed; it is required. The issue is
+	// anonymous; Code asks for a follow-up code to give the parent.
+	OnBehalf bool
+	Consent  bool
+	Code     bool
 }
 
 // Raised is the outcome of raising an issue. Code is set for an anonymous
-// issue: shown once, never stored in the clear.
+// issue: shown once, never stored in the clear. Held says it waits for the
+// safeguarding lead: the poster is shown where to get help at once.
 type Raised struct {
 	Issue *Issue
 	Code  string
+	Held  bool
 }
 
 func (d *Draft) validate(f *Forum) error {
@@ -62,14 +71,22 @@ func (s *Service) RaiseIssue(ctx context.Context, v Viewer, forumID string, d Dr
 		return nil, err
 	}
 	var m *Member
-	if !d.Anonymous {
+	if d.OnBehalf {
+		if ok, err := s.facilitates(ctx, v, f); err != nil || !ok {
+			return nil, errors.Join(ErrForbidden, err)
+		}
+		if !d.Consent {
+			return nil, ErrConsentRequired
+		}
+		d.Anonymous = true
+	} else if !d.Anonymous {
 		if m, err = s.Membership(ctx, forumID, v.Principal); err != nil {
 			return nil, err
 		}
 		if m == nil {
 			return nil, ErrNotMember
 		}
-	} else if !f.AllowAnonymous {
+	} else if !f.AllowAnonymous && !d.OnBehalf {
 		if m, err = s.Membership(ctx, forumID, v.Principal); err != nil || m == nil {
 			return nil, errors.Join(ErrAnonymousOff, err)
 		}
@@ -86,7 +103,7 @@ func (s *Service) RaiseIssue(ctx context.Context, v Viewer, forumID string, d Dr
 		now = day(now)
 	}
 	rec := &Idempotency{Key: secret.HashToken("issue|" + d.IdemKey), Result: secret.NewID(), At: now}
-	if d.Anonymous {
+	if d.Anonymous && (!d.OnBehalf || d.Code) {
 		sel, err := s.freeSelector(ctx, d.IdemKey)
 		if err != nil {
 			return nil, err
@@ -102,9 +119,12 @@ func (s *Service) RaiseIssue(ctx context.Context, v Viewer, forumID string, d Dr
 	}
 	id, selector, _ := strings.Cut(rec.Result, " ")
 	iss := &Issue{ID: id, ForumID: f.ID, Title: d.Title, Body: d.Body, Lang: d.Lang, Themes: d.Themes,
-		Anonymous: d.Anonymous, CreatedAt: rec.At, Status: StatusSubmitted}
+		Anonymous: d.Anonymous, CreatedAt: rec.At, Status: StatusSubmitted, OnBehalf: d.OnBehalf}
+	held := holdIfRisky(f, &iss.Moderation, rec.At, d.Title, d.Body)
 	actor, actorID := ActorMember, v.userID()
-	if d.Anonymous {
+	if d.OnBehalf {
+		actor = ActorFacilitator
+	} else if d.Anonymous {
 		actor, actorID = ActorSubmitter, ""
 	} else {
 		iss.AuthorID, iss.AuthorName = m.UserID, m.DisplayName
@@ -116,12 +136,15 @@ func (s *Service) RaiseIssue(ctx context.Context, v Viewer, forumID string, d Dr
 		fu = &FollowUp{Selector: selector, SecretHash: secret.HashPassword(code[selectorLen:]), IssueID: iss.ID, CreatedAt: rec.At}
 	}
 	next := StatusOpen
-	if f.PreModerate {
+	if f.PreModerate || (d.Anonymous && !d.OnBehalf && f.PreModerateAnonymous) {
 		next = StatusInReview
 	}
 	created := []*Event{
 		{IssueID: iss.ID, Seq: 1, Kind: EventStatus, Status: StatusSubmitted, Actor: actor, ActorID: actorID, At: rec.At},
 		{IssueID: iss.ID, Seq: 2, Kind: EventStatus, Status: next, Actor: ActorSystem, At: rec.At},
+	}
+	if held {
+		created = append(created, &Event{IssueID: iss.ID, Seq: 3, Kind: EventHeld, Actor: ActorSystem, Private: true, At: rec.At})
 	}
 	if err := s.complete(ctx, iss, fu, created); err != nil {
 		return nil, err
@@ -135,10 +158,22 @@ func (s *Service) RaiseIssue(ctx context.Context, v Viewer, forumID string, d Dr
 	if err != nil {
 		return nil, err
 	}
-	if next == StatusOpen {
+	if next == StatusOpen && stored.Held == "" {
 		s.announce(ctx, stored)
 	}
-	return &Raised{Issue: stored, Code: code}, nil
+	if next == StatusInReview || stored.Held != "" {
+		s.pub.Publish(ctx, ModerationRoom(f.ID), "queue.changed", map[string]any{"forum": f.ID})
+	}
+	if stored.Held != "" {
+		if err := s.recordHold(ctx, f, "issue:"+iss.ID); err != nil {
+			return nil, err
+		}
+	}
+	if d.OnBehalf {
+		err = s.audit.Record(ctx, audit.Entry{ActorID: v.userID(), Action: "moderation.on_behalf", Subject: "issue:" + iss.ID,
+			Scope: orgScope(f.OrgID), Forum: f.ID, Detail: "the parent agreed"})
+	}
+	return &Raised{Issue: stored, Code: code, Held: stored.Held != ""}, err
 }
 
 // announce tells viewers of a forum's list that an issue is there to see.
@@ -183,8 +218,12 @@ func (s *Service) complete(ctx context.Context, iss *Issue, fu *FollowUp, events
 			return err
 		}
 	}
-	last := events[len(events)-1]
-	return s.store.SetIssueStatus(ctx, iss.ID, last.Status, last.Seq)
+	for i := len(events) - 1; i >= 0; i-- {
+		if last := events[i]; last.Kind == EventStatus {
+			return s.store.SetIssueStatus(ctx, iss.ID, last.Status, last.Seq)
+		}
+	}
+	return nil
 }
 
 // appendEvent adds an event to an issue's history under the next sequence
@@ -212,6 +251,14 @@ func (s *Service) appendEvent(ctx context.Context, iss *Issue, e Event) (*Event,
 		if !errors.Is(err, fault.ErrConflict) || tries > 50 {
 			return nil, err
 		}
+		if e.Key != "" {
+			if events, err = s.store.ListEvents(ctx, iss.ID); err != nil {
+				return nil, err
+			}
+			if keyed(events, e.Key) {
+				return nil, errAlreadyAdded
+			}
+		}
 		e.Seq++
 	}
 	if e.Kind == EventStatus {
@@ -220,4 +267,26 @@ func (s *Service) appendEvent(ctx context.Context, iss *Issue, e Event) (*Event,
 		}
 	}
 	return &e, nil
+}
+
+// errAlreadyAdded says an event's form was handled before: the caller adds
+// nothing more, and tells nobody again.
+var errAlreadyAdded = errors.New("forum: this form's event is already in the history")
+
+// eventKey is what a form's idempotency key is kept as in the history.
+func eventKey(idemKey string) string {
+	if idemKey == "" {
+		return ""
+	}
+	return secret.HashToken("event|" + idemKey)
+}
+
+// keyed reports whether the history holds the event made under key.
+func keyed(events []*Event, key string) bool {
+	for _, e := range events {
+		if key != "" && e.Key == key {
+			return true
+		}
+	}
+	return false
 }

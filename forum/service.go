@@ -20,6 +20,7 @@ type Service struct {
 	clock  func() time.Time
 	secret []byte // derives follow-up codes from a form's idempotency key
 	pub    Publisher
+	dir    Directory // who administers an organisation; nil: escalations reach the deputy only
 }
 
 // NewService returns the forum service. secret is the installation's signing
@@ -58,6 +59,12 @@ type ForumSettings struct {
 	ResponseTargetDays int
 	SafeguardingLeadID string
 	Themes             []string
+	// Moderation.
+	PreModerateAnonymous bool
+	ReportThreshold      int
+	SafeguardingDeputyID string
+	EscalateHours        int
+	RiskTerms            []string
 }
 
 func (fs *ForumSettings) validate() error {
@@ -81,6 +88,25 @@ func (fs *ForumSettings) validate() error {
 		}
 	}
 	fs.Themes = themes
+	if fs.ReportThreshold == 0 {
+		fs.ReportThreshold = DefaultReportThreshold
+	}
+	if fs.ReportThreshold < 1 || fs.ReportThreshold > 100 {
+		return ErrReportThreshold
+	}
+	if fs.EscalateHours == 0 {
+		fs.EscalateHours = DefaultEscalateHours
+	}
+	if fs.EscalateHours < 1 || fs.EscalateHours > 24*14 {
+		return ErrEscalateHours
+	}
+	var terms []string
+	for _, t := range fs.RiskTerms {
+		if t = clean(t); t != "" && !slices.Contains(terms, t) && runes(t) <= 80 {
+			terms = append(terms, t)
+		}
+	}
+	fs.RiskTerms = terms
 	return nil
 }
 
@@ -111,13 +137,24 @@ func (s *Service) CreateForumOnce(ctx context.Context, by *account.Principal, fs
 	} else if err != nil {
 		return nil, err
 	}
-	return f, s.record(ctx, by, "forum.create", "forum:"+f.ID, f.OrgID, "")
+	return f, s.record(ctx, by, "forum.create", "forum:"+f.ID, f, "")
 }
 
 func (f *Forum) apply(fs ForumSettings) {
 	f.OrgID, f.Name, f.Area, f.Description = fs.OrgID, fs.Name, fs.Area, fs.Description
 	f.Languages, f.PreModerate, f.AllowAnonymous, f.VisitorSupport = fs.Languages, fs.PreModerate, fs.AllowAnonymous, fs.VisitorSupport
 	f.OpenJoin, f.ResponseTargetDays, f.SafeguardingLeadID, f.Themes = fs.OpenJoin, fs.ResponseTargetDays, fs.SafeguardingLeadID, fs.Themes
+	f.PreModerateAnonymous, f.ReportThreshold, f.SafeguardingDeputyID = fs.PreModerateAnonymous, fs.ReportThreshold, fs.SafeguardingDeputyID
+	f.EscalateHours, f.RiskTerms = fs.EscalateHours, fs.RiskTerms
+}
+
+// Settings returns a forum's settings, as its form shows them.
+func (f *Forum) Settings() ForumSettings {
+	return ForumSettings{OrgID: f.OrgID, Name: f.Name, Area: f.Area, Description: f.Description, Languages: f.Languages,
+		PreModerate: f.PreModerate, AllowAnonymous: f.AllowAnonymous, VisitorSupport: f.VisitorSupport, OpenJoin: f.OpenJoin,
+		ResponseTargetDays: f.ResponseTargetDays, SafeguardingLeadID: f.SafeguardingLeadID, Themes: f.Themes,
+		PreModerateAnonymous: f.PreModerateAnonymous, ReportThreshold: f.ReportThreshold, SafeguardingDeputyID: f.SafeguardingDeputyID,
+		EscalateHours: f.EscalateHours, RiskTerms: f.RiskTerms}
 }
 
 // UpdateForum changes a forum's settings; its organisation stays.
@@ -137,7 +174,7 @@ func (s *Service) UpdateForum(ctx context.Context, by *account.Principal, id str
 	if err := s.store.UpdateForum(ctx, f); err != nil {
 		return nil, err
 	}
-	return f, s.record(ctx, by, "forum.update", "forum:"+f.ID, f.OrgID, "")
+	return f, s.record(ctx, by, "forum.update", "forum:"+f.ID, f, "")
 }
 
 // Forum returns a forum.
@@ -228,7 +265,7 @@ func (s *Service) SetRole(ctx context.Context, by *account.Principal, forumID, u
 	if err := s.store.UpdateMember(ctx, m); err != nil {
 		return err
 	}
-	return s.record(ctx, by, "forum.role", "user:"+userID, f.OrgID, "forum "+forumID+" role "+string(role))
+	return s.record(ctx, by, "forum.role", "user:"+userID, f, "role "+string(role))
 }
 
 // Members lists a forum's members, for its administrators and facilitators.
@@ -244,25 +281,23 @@ func (s *Service) Members(ctx context.Context, v Viewer, forumID string) ([]*Mem
 }
 
 // facilitates reports whether the viewer may facilitate a forum: its
-// facilitators and its organisation's administrators.
+// facilitators, its safeguarding lead and deputy, and its organisation's
+// administrators.
 func (s *Service) facilitates(ctx context.Context, v Viewer, f *Forum) (bool, error) {
 	if v.Principal == nil {
 		return false, nil
 	}
-	if v.Principal.AdministersOrganisation(f.OrgID) {
+	if safeguards(v, f) {
 		return true, nil
 	}
 	m, err := s.Membership(ctx, f.ID, v.Principal)
 	return m != nil && m.Role == RoleFacilitator, err
 }
 
-func (s *Service) record(ctx context.Context, by *account.Principal, action, subject, orgID, detail string) error {
-	e := audit.Entry{Action: action, Subject: subject, Detail: detail}
+func (s *Service) record(ctx context.Context, by *account.Principal, action, subject string, f *Forum, detail string) error {
+	e := audit.Entry{Action: action, Subject: subject, Detail: detail, Scope: orgScope(f.OrgID), Forum: f.ID}
 	if by != nil {
 		e.ActorID = by.User.ID
-	}
-	if orgID != "" {
-		e.Scope = account.OrganisationScope(orgID).String()
 	}
 	return s.audit.Record(ctx, e)
 }

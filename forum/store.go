@@ -24,6 +24,8 @@ type IssueFilter struct {
 	Sort     IssueSort
 	Offset   int
 	Limit    int
+	// Held includes issues a hold keeps from the public (facilitators' lists).
+	Held bool
 }
 
 // Store is what the forum service needs from storage. Adapters return
@@ -53,6 +55,11 @@ type Store interface {
 	CreateIssue(ctx context.Context, i *Issue) error
 	// FindIssue returns an issue. ErrNotFound.
 	FindIssue(ctx context.Context, id string) (*Issue, error)
+	// UpdateIssue replaces an issue's title, text, themes and moderation
+	// (facilitators are their one writer). ErrNotFound.
+	UpdateIssue(ctx context.Context, i *Issue) error
+	// ListHeldIssues returns a forum's held issues, oldest hold first.
+	ListHeldIssues(ctx context.Context, forumID string) ([]*Issue, error)
 	// SetIssueStatus updates the status cache to the status of event seq,
 	// unless a later event has already set it. The event must already be in
 	// the history: adapters on servers without atomic updates repair the
@@ -65,11 +72,15 @@ type Store interface {
 	// not closed, for similarity checks.
 	IssueCandidates(ctx context.Context, forumID string) ([]Candidate, error)
 
-	// AddEvent inserts an event under its (issue, seq) key. ErrConflict when
-	// the seq is taken: the caller retries with the next one.
+	// AddEvent inserts an event under its (issue, seq) key, and its (issue,
+	// key) when it has a Key. ErrConflict when either is taken: the caller
+	// retries with the next seq, unless its key is already there.
 	AddEvent(ctx context.Context, e *Event) error
 	// ListEvents returns an issue's history in order.
 	ListEvents(ctx context.Context, issueID string) ([]*Event, error)
+	// ListEventsOf returns the events of the given kinds of several issues,
+	// each issue's in order.
+	ListEventsOf(ctx context.Context, issueIDs []string, kinds []EventKind) ([]*Event, error)
 
 	// AddFollowUp inserts a follow-up code record. ErrConflict when the
 	// selector is taken.
@@ -85,6 +96,8 @@ type Store interface {
 	HasSupport(ctx context.Context, issueID, key string) (bool, error)
 	// CountSupports counts an issue's supports.
 	CountSupports(ctx context.Context, issueID string) (int, error)
+	// ListSupports returns an issue's supports.
+	ListSupports(ctx context.Context, issueID string) ([]*Support, error)
 
 	// AddComment inserts a comment.
 	AddComment(ctx context.Context, c *Comment) error
@@ -93,14 +106,18 @@ type Store interface {
 
 	// FindComment returns a comment. ErrNotFound.
 	FindComment(ctx context.Context, id string) (*Comment, error)
-	// UpdateComment replaces a comment's body and edit time (its author is
-	// its one writer). ErrNotFound.
+	// UpdateComment replaces a comment's body, edit time and moderation.
+	// ErrNotFound.
 	UpdateComment(ctx context.Context, c *Comment) error
-	// AddCommentVersion keeps an earlier text of a comment. ErrConflict when
-	// the (comment, seq) key is taken.
-	AddCommentVersion(ctx context.Context, v *CommentVersion) error
-	// ListCommentVersions returns a comment's earlier texts, oldest first.
-	ListCommentVersions(ctx context.Context, commentID string) ([]*CommentVersion, error)
+	// ListHeldComments returns a forum's held comments, oldest hold first.
+	ListHeldComments(ctx context.Context, forumID string) ([]*Comment, error)
+	// AddVersion keeps an earlier text of an issue or comment. ErrConflict
+	// when the (item, seq) key is taken.
+	AddVersion(ctx context.Context, v *Version) error
+	// ListVersions returns an item's earlier texts, oldest first.
+	ListVersions(ctx context.Context, itemID string) ([]*Version, error)
+	// EraseVersions empties the title and text of an item's earlier texts.
+	EraseVersions(ctx context.Context, itemID string) error
 
 	// AddFollow makes a person follow an issue. ErrConflict when they do.
 	AddFollow(ctx context.Context, f *Follow) error
@@ -121,10 +138,25 @@ type Store interface {
 	// MarkRead marks all of a person's notifications read.
 	MarkRead(ctx context.Context, userID string) error
 
-	// AddReport inserts a report.
+	// AddReport inserts a report. ErrConflict when the reporter has
+	// already reported that item.
 	AddReport(ctx context.Context, r *Report) error
-	// ListReports returns a forum's reports, newest first.
-	ListReports(ctx context.Context, forumID string) ([]*Report, error)
+	// ListReports returns a forum's reports, newest first; only the open
+	// ones when open is set.
+	ListReports(ctx context.Context, forumID string, open bool) ([]*Report, error)
+	// CountReports counts an item's open reports (one per reporter).
+	CountReports(ctx context.Context, itemID string) (int, error)
+	// ResolveReports closes an item's open reports.
+	ResolveReports(ctx context.Context, itemID string) error
+
+	// AddQuote inserts a quote.
+	AddQuote(ctx context.Context, q *Quote) error
+	// ListQuotes returns an issue's quotes, oldest first.
+	ListQuotes(ctx context.Context, issueID string) ([]*Quote, error)
+	// RemoveQuote deletes one of an issue's quotes. ErrNotFound.
+	RemoveQuote(ctx context.Context, issueID, id string) error
+	// RemoveQuotes deletes every quote of an issue (when it is erased).
+	RemoveQuotes(ctx context.Context, issueID string) error
 
 	// AddIdempotency records a handled form. ErrConflict when the key exists.
 	AddIdempotency(ctx context.Context, i *Idempotency) error

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"chorus/audit"
+
 	"chorus/internal/fault"
 )
 
@@ -23,17 +25,35 @@ type IssueView struct {
 	Next        []Status
 	// Editable holds the viewer's own comments still within the edit window.
 	Editable map[string]bool
-	// Versions holds edited comments' earlier texts, for facilitators.
-	Versions map[string][]*CommentVersion
+	// Versions holds the earlier texts of the issue and its edited comments,
+	// by item ID, for facilitators.
+	Versions map[string][]*Version
+	// Safeguards: the viewer is the forum's safeguarding lead, deputy or an
+	// administrator, who alone see what is held for safeguarding.
+	Safeguards bool
+	// Masked: the issue is held for safeguarding and this facilitator may
+	// not read it; its title and text are withheld.
+	Masked bool
+	// MergedInto is the issue this one was merged into, if it was.
+	MergedInto string
+	// Reports counts open reports by item ID, for facilitators.
+	Reports map[string]int
 }
 
 // visible reports whether an issue may be seen by the viewer: issues waiting
-// in review are seen only by their author and facilitators.
+// in review or held are seen only by their author and facilitators.
 func visible(iss *Issue, status Status, v Viewer, facilitator bool) bool {
-	if status != StatusInReview && status != StatusSubmitted {
+	if iss.Held == "" && status != StatusInReview && status != StatusSubmitted {
 		return true
 	}
 	return facilitator || (iss.AuthorID != "" && iss.AuthorID == v.userID())
+}
+
+// withheld reports whether a viewer may not read an item's words: it is
+// hidden and they are not a facilitator, or it is held for safeguarding and
+// they do not safeguard the forum.
+func withheld(mod Moderation, facilitator, safeguards bool) bool {
+	return (mod.Hidden != "" && !facilitator) || (mod.Held == HoldSafeguarding && !safeguards)
 }
 
 // issueAccess is what every action on an issue needs to know: the issue, its
@@ -83,7 +103,18 @@ func (s *Service) Issue(ctx context.Context, v Viewer, id string) (*IssueView, e
 	if err != nil {
 		return nil, err
 	}
-	view := &IssueView{Forum: a.forum, Issue: a.issue, Status: a.status, Facilitator: a.facilitator, Member: a.member}
+	view := &IssueView{Forum: a.forum, Issue: a.issue, Status: a.status, Facilitator: a.facilitator, Member: a.member,
+		Safeguards: safeguards(v, a.forum), MergedInto: MergedInto(a.events)}
+	own := a.issue.AuthorID != "" && a.issue.AuthorID == v.userID()
+	if withheld(a.issue.Moderation, a.facilitator, view.Safeguards) && !own {
+		view.Masked = a.issue.Held == HoldSafeguarding
+		a.issue.Title, a.issue.Body = "", ""
+	} else if a.issue.Held == HoldSafeguarding && !own { // those who safeguard it read it: recorded
+		if err := s.audit.Record(ctx, audit.Entry{ActorID: v.userID(), Action: "safeguarding.view", Subject: "issue:" + id,
+			Scope: orgScope(a.forum.OrgID), Forum: a.forum.ID}); err != nil {
+			return nil, err
+		}
+	}
 	for _, e := range a.events {
 		if !e.Private || a.facilitator {
 			view.Events = append(view.Events, e)
@@ -101,20 +132,46 @@ func (s *Service) Issue(ctx context.Context, v Viewer, id string) (*IssueView, e
 			return nil, err
 		}
 	}
-	if view.Comments, err = s.store.ListComments(ctx, id); err != nil {
+	comments, err := s.store.ListComments(ctx, id)
+	if err != nil {
 		return nil, err
 	}
-	view.Editable, view.Versions = map[string]bool{}, map[string][]*CommentVersion{}
+	uid := v.userID()
+	for _, c := range comments {
+		own := uid != "" && c.AuthorID == uid
+		if c.Held != "" && !a.facilitator && !own {
+			continue // held: not for others' eyes until a facilitator decides
+		}
+		if withheld(c.Moderation, a.facilitator, view.Safeguards) && !own {
+			c.Body = ""
+		}
+		view.Comments = append(view.Comments, c)
+	}
+	view.Editable, view.Versions = map[string]bool{}, map[string][]*Version{}
 	if a.facilitator {
+		if view.Reports, err = s.openReports(ctx, a.forum.ID, id); err != nil {
+			return nil, err
+		}
+		items := []string{id}
 		for _, c := range view.Comments {
-			if !c.EditedAt.IsZero() {
-				if view.Versions[c.ID], err = s.store.ListCommentVersions(ctx, c.ID); err != nil {
-					return nil, err
-				}
+			if !c.EditedAt.IsZero() && c.Body != "" {
+				items = append(items, c.ID)
+			}
+		}
+		for _, item := range items {
+			if item == id && view.Masked {
+				continue
+			}
+			vs, err := s.store.ListVersions(ctx, item)
+			if err != nil {
+				return nil, err
+			}
+			if len(vs) > 0 {
+				view.Versions[item] = vs
 			}
 		}
 	}
-	if uid := v.userID(); uid != "" {
+	if uid != "" {
 		for _, c := range view.Comments {
 			if c.AuthorID == uid && s.now().Sub(c.CreatedAt) <= CommentEdit && !a.status.Closed() {
 				view.Editable[c.ID] = true
@@ -134,6 +191,23 @@ type ForumView struct {
 	Total       int
 	Member      *Member
 	Facilitator bool
+	// Queue counts the moderation queue's tabs by name, for facilitators.
+	Queue map[string]int
+}
+
+// openReports counts an issue's open reports by item, for its facilitators.
+func (s *Service) openReports(ctx context.Context, forumID, issueID string) (map[string]int, error) {
+	reports, err := s.store.ListReports(ctx, forumID, true)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for _, r := range reports {
+		if r.IssueID == issueID {
+			out[r.Item()]++
+		}
+	}
+	return out, nil
 }
 
 // PageSize is how many issues a forum page lists.
@@ -179,15 +253,33 @@ func (s *Service) Issues(ctx context.Context, v Viewer, f IssueFilter) (*ForumVi
 		f.Sort = SortNewest
 	}
 	f.Query = clean(f.Query)
+	f.Held = fac
 	list, total, err := s.store.ListIssues(ctx, f)
 	if err != nil {
 		return nil, err
+	}
+	sg := safeguards(v, forum)
+	for _, sum := range list {
+		if withheld(sum.Moderation, fac, sg) {
+			sum.Title, sum.Body = "", ""
+		}
 	}
 	m, err := s.Membership(ctx, forum.ID, v.Principal)
 	if err != nil {
 		return nil, err
 	}
-	return &ForumView{Forum: forum, Issues: list, Total: total, Member: m, Facilitator: fac}, nil
+	view := &ForumView{Forum: forum, Issues: list, Total: total, Member: m, Facilitator: fac}
+	if fac {
+		q, err := s.Queue(ctx, v, forum.ID, TabApproval)
+		if err != nil {
+			return nil, err
+		}
+		view.Queue = map[string]int{}
+		for tab, n := range q.Counts {
+			view.Queue[string(tab)] = n
+		}
+	}
+	return view, nil
 }
 
 // supportKey is who a support counts as: the member's account, or a

@@ -143,8 +143,23 @@ func usedIDs(t *testing.T) map[string]string {
 	for _, a := range []forum.Actor{forum.ActorSystem, forum.ActorSubmitter, forum.ActorMember, forum.ActorFacilitator} {
 		used["actor."+string(a)] = "timeline actors"
 	}
-	for _, k := range []forum.EventKind{forum.EventStatus, forum.EventResponse, forum.EventDetail, forum.EventQuestion, forum.EventAnswer} {
+	for _, k := range forum.EventKinds {
 		used["timeline."+string(k)] = "timeline events"
+	}
+	for _, k := range forum.NoticeKinds {
+		if k != forum.NoticeStatus {
+			used["notifications."+string(k)] = "notification kinds"
+		}
+	}
+	for _, r := range forum.ReportReasons {
+		used["report.reason."+string(r)] = "report reasons"
+	}
+	for _, a := range forum.Actions {
+		used["moderation.action."+string(a)] = "moderation actions"
+	}
+	for _, tab := range forum.QueueTabs {
+		used["moderation.tab."+string(tab)] = "moderation queue tabs"
+		used["moderation.tab."+string(tab)+".hint"] = "moderation queue tabs"
 	}
 	for _, r := range []forum.Role{forum.RoleMember, forum.RoleFacilitator} {
 		used["forum.role."+string(r)] = "forum roles"

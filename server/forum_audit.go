@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+
 	"chorus/audit"
 	"chorus/forum"
 
@@ -83,6 +85,8 @@ func (s *Server) forumAudit(c *fiber.Ctx) (*forumAuditData, auditSource, audit.F
 		}
 		return other
 	}
-	src := auditSource(s.deps.Audit.List)
+	src := func(ctx context.Context, f audit.Filter) ([]*audit.Entry, error) {
+		return s.deps.Forums.AuditTrail(ctx, v, fm.ID, f)
+	}
 	return d, src, f, label, formErr
 }

@@ -53,13 +53,21 @@ type forumFormData struct {
 	People        []account.Member // who may be named safeguarding lead
 }
 
-var forumFields = []string{"name", "area", "description", "response_target", "themes", "organisation"}
+var forumFields = []string{"name", "area", "description", "response_target", "themes", "organisation",
+	"report_threshold", "escalate_hours", "risk_terms", "safeguarding_deputy"}
+
+// formInt reads a whole number from a form; a field that is not one reads
+// as -1 so the rules refuse it, and an empty one as 0 (the default).
+func formInt(c *fiber.Ctx, name string) int {
+	v := strings.TrimSpace(c.FormValue(name))
+	n, err := strconv.Atoi(v)
+	if v != "" && (err != nil || n == 0) {
+		return -1
+	}
+	return n
+}
 
 func settingsFromForm(c *fiber.Ctx) forum.ForumSettings {
-	target, _ := strconv.Atoi(strings.TrimSpace(c.FormValue("response_target")))
-	if strings.TrimSpace(c.FormValue("response_target")) != "" && target == 0 {
-		target = -1 // not a number: let the rules say so
-	}
 	var langs []string
 	c.Request().PostArgs().VisitAll(func(k, v []byte) {
 		if string(k) == "languages" {
@@ -70,7 +78,10 @@ func settingsFromForm(c *fiber.Ctx) forum.ForumSettings {
 		OrgID: c.FormValue("organisation"), Name: c.FormValue("name"), Area: c.FormValue("area"), Description: c.FormValue("description"),
 		Languages: langs, PreModerate: c.FormValue("pre_moderate") == "on", AllowAnonymous: c.FormValue("allow_anonymous") == "on",
 		VisitorSupport: c.FormValue("visitor_support") == "on", OpenJoin: c.FormValue("open_join") == "on",
-		ResponseTargetDays: target, SafeguardingLeadID: c.FormValue("safeguarding_lead"), Themes: strings.Split(c.FormValue("themes"), "\n"),
+		ResponseTargetDays: formInt(c, "response_target"), SafeguardingLeadID: c.FormValue("safeguarding_lead"), Themes: strings.Split(c.FormValue("themes"), "\n"),
+		PreModerateAnonymous: c.FormValue("pre_moderate_anonymous") == "on", ReportThreshold: formInt(c, "report_threshold"),
+		SafeguardingDeputyID: c.FormValue("safeguarding_deputy"), EscalateHours: formInt(c, "escalate_hours"),
+		RiskTerms: strings.Split(c.FormValue("risk_terms"), "\n"),
 	}
 }
 
@@ -103,22 +114,30 @@ func (s *Server) forumForm(c *fiber.Ctx, status int, f *forum.Forum, fs forum.Fo
 }
 
 func (s *Server) handleForumNew(c *fiber.Ctx) error {
-	return s.forumForm(c, fiber.StatusOK, nil, forum.ForumSettings{AllowAnonymous: true, OpenJoin: true, ResponseTargetDays: 28, Languages: []string{"en"}}, nil)
+	return s.forumForm(c, fiber.StatusOK, nil, forum.ForumSettings{AllowAnonymous: true, OpenJoin: true, ResponseTargetDays: 28, Languages: []string{"en"},
+		ReportThreshold: forum.DefaultReportThreshold, EscalateHours: forum.DefaultEscalateHours}, nil)
 }
 
-// checkLead makes sure a named safeguarding lead is someone the
-// administrator can see: an account, not a made-up ID.
+// checkLead makes sure a named safeguarding lead and deputy are people the
+// administrator can see: accounts, not made-up IDs.
 func (s *Server) checkLead(c *fiber.Ctx, fs forum.ForumSettings) error {
-	if fs.SafeguardingLeadID == "" {
-		return nil
+	if fs.SafeguardingLeadID != "" {
+		if _, err := s.deps.Accounts.UserByID(c.UserContext(), principal(c), fs.SafeguardingLeadID); err != nil {
+			return errLeadUnknown
+		}
 	}
-	if _, err := s.deps.Accounts.UserByID(c.UserContext(), principal(c), fs.SafeguardingLeadID); err != nil {
-		return errLeadUnknown
+	if fs.SafeguardingDeputyID != "" {
+		if _, err := s.deps.Accounts.UserByID(c.UserContext(), principal(c), fs.SafeguardingDeputyID); err != nil {
+			return errDeputyUnknown
+		}
 	}
 	return nil
 }
 
-var errLeadUnknown = fault.InvalidField("safeguarding_lead", "forum.error.lead_unknown")
+var (
+	errLeadUnknown   = fault.InvalidField("safeguarding_lead", "forum.error.lead_unknown")
+	errDeputyUnknown = fault.InvalidField("safeguarding_deputy", "forum.error.lead_unknown")
+)
 
 func (s *Server) handleForumCreate(c *fiber.Ctx) error {
 	fs := settingsFromForm(c)
@@ -141,10 +160,7 @@ func (s *Server) handleForumEdit(c *fiber.Ctx) error {
 	if !principal(c).AdministersOrganisation(f.OrgID) {
 		return errForbidden
 	}
-	fs := forum.ForumSettings{OrgID: f.OrgID, Name: f.Name, Area: f.Area, Description: f.Description, Languages: f.Languages,
-		PreModerate: f.PreModerate, AllowAnonymous: f.AllowAnonymous, VisitorSupport: f.VisitorSupport, OpenJoin: f.OpenJoin,
-		ResponseTargetDays: f.ResponseTargetDays, SafeguardingLeadID: f.SafeguardingLeadID, Themes: f.Themes}
-	return s.forumForm(c, fiber.StatusOK, f, fs, nil)
+	return s.forumForm(c, fiber.StatusOK, f, f.Settings(), nil)
 }
 
 func (s *Server) handleForumUpdate(c *fiber.Ctx) error {

@@ -24,9 +24,12 @@ type raiseData struct {
 	Anonymous bool
 	Themes    map[string]bool
 	Checked   bool // the checks were shown: the form now posts
+	// Facilitator: the person may post for a parent who phoned or wrote in.
+	Facilitator bool
+	Draft       forum.Draft
 }
 
-var raiseFields = []string{"title", "body", "anonymous"}
+var raiseFields = []string{"title", "body", "anonymous", "consent"}
 
 func (s *Server) draftFromForm(c *fiber.Ctx) forum.Draft {
 	var themes []string
@@ -36,7 +39,8 @@ func (s *Server) draftFromForm(c *fiber.Ctx) forum.Draft {
 		}
 	})
 	return forum.Draft{Title: c.FormValue("title"), Body: c.FormValue("body"), Themes: themes, Anonymous: c.FormValue("anonymous") == "yes",
-		Lang: s.tr(c).Lang.Tag, IdemKey: c.FormValue("idem")}
+		Lang: s.tr(c).Lang.Tag, IdemKey: c.FormValue("idem"),
+		OnBehalf: c.FormValue("on_behalf") == "yes", Consent: c.FormValue("consent") == "yes", Code: c.FormValue("give_code") == "yes"}
 }
 
 func (s *Server) raisePage(c *fiber.Ctx, d forum.Draft) (*Page, *raiseData, error) {
@@ -48,13 +52,16 @@ func (s *Server) raisePage(c *fiber.Ctx, d forum.Draft) (*Page, *raiseData, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	if m == nil && !f.AllowAnonymous {
+	_, ferr := s.deps.Forums.CanFacilitate(c.UserContext(), s.viewer(c), f.ID)
+	fac := ferr == nil
+	if m == nil && !f.AllowAnonymous && !fac {
 		if principal(c) == nil {
 			return nil, nil, errSignIn
 		}
 		return nil, nil, forum.ErrNotMember
 	}
-	rd := &raiseData{Forum: f, Member: m, IdemKey: d.IdemKey, Anonymous: d.Anonymous || m == nil, Themes: map[string]bool{}}
+	rd := &raiseData{Forum: f, Member: m, IdemKey: d.IdemKey, Anonymous: d.Anonymous || m == nil, Themes: map[string]bool{},
+		Facilitator: fac, Draft: d}
 	if rd.IdemKey == "" {
 		rd.IdemKey = secret.NewToken()
 	}
@@ -108,17 +115,28 @@ func (s *Server) handleRaise(c *fiber.Ctx) error {
 		return err
 	}
 	if raised.Code != "" {
-		p := s.page(c, "followup.code.title", codeData{Code: forum.FormatCode(raised.Code), Issue: raised.Issue})
+		p := s.page(c, "followup.code.title", codeData{Code: forum.FormatCode(raised.Code), Issue: raised.Issue, Held: raised.Held, OnBehalf: d.OnBehalf})
 		return s.render(c, fiber.StatusOK, "followup_code", p)
 	}
-	s.flash(c, "raise.done")
+	switch {
+	case raised.Held:
+		s.flash(c, "raise.held")
+	case d.OnBehalf:
+		s.flash(c, "raise.done_on_behalf")
+	default:
+		s.flash(c, "raise.done")
+	}
 	return c.Redirect("/issues/"+raised.Issue.ID, fiber.StatusSeeOther)
 }
 
-// codeData is the page that shows a follow-up code once.
+// codeData is the page that shows a follow-up code once. Held: the issue
+// waits for the safeguarding lead, and the page says where to get help.
+// OnBehalf: a facilitator is to pass the code on to the parent.
 type codeData struct {
-	Code  string
-	Issue *forum.Issue
+	Code     string
+	Issue    *forum.Issue
+	Held     bool
+	OnBehalf bool
 }
 
 // issueData is an issue's page.
@@ -195,14 +213,18 @@ func (s *Server) issueFormError(c *fiber.Ctx, fields []string, formErr error) er
 }
 
 func (s *Server) handleComment(c *fiber.Ctx) error {
-	if _, err := s.deps.Forums.AddComment(c.UserContext(), s.viewer(c), c.Params("id"), c.FormValue("body"), c.FormValue("idem")); err != nil {
+	cm, err := s.deps.Forums.AddComment(c.UserContext(), s.viewer(c), c.Params("id"), c.FormValue("body"), c.FormValue("idem"))
+	if err != nil {
 		return s.issueFormError(c, []string{"body"}, err)
+	}
+	if cm != nil && cm.Held != "" {
+		return s.backToIssue(c, "issue.comment_held", "#comment-"+cm.ID)
 	}
 	return s.backToIssue(c, "issue.commented", "#comments")
 }
 
 func (s *Server) handleStatus(c *fiber.Ctx) error {
-	err := s.deps.Forums.ChangeStatus(c.UserContext(), s.viewer(c), c.Params("id"), forum.Status(c.FormValue("status")), c.FormValue("note"))
+	err := s.deps.Forums.ChangeStatus(c.UserContext(), s.viewer(c), c.Params("id"), forum.Status(c.FormValue("status")), c.FormValue("note"), c.FormValue("idem"))
 	if err != nil {
 		return s.issueFormError(c, []string{"note", "status"}, err)
 	}
@@ -210,14 +232,14 @@ func (s *Server) handleStatus(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleRespond(c *fiber.Ctx) error {
-	if err := s.deps.Forums.Respond(c.UserContext(), s.viewer(c), c.Params("id"), c.FormValue("note")); err != nil {
+	if err := s.deps.Forums.Respond(c.UserContext(), s.viewer(c), c.Params("id"), c.FormValue("note"), c.FormValue("idem")); err != nil {
 		return s.issueFormError(c, []string{"note"}, err)
 	}
 	return s.backToIssue(c, "issue.responded", "#timeline")
 }
 
 func (s *Server) handleAsk(c *fiber.Ctx) error {
-	if err := s.deps.Forums.Ask(c.UserContext(), s.viewer(c), c.Params("id"), c.FormValue("question")); err != nil {
+	if err := s.deps.Forums.Ask(c.UserContext(), s.viewer(c), c.Params("id"), c.FormValue("question"), c.FormValue("idem")); err != nil {
 		return s.issueFormError(c, []string{"question"}, err)
 	}
 	return s.backToIssue(c, "issue.asked", "#timeline")
@@ -255,7 +277,7 @@ func (s *Server) handleFollowUp(c *fiber.Ctx) error {
 
 // handleFollowUpDetail adds detail, or an answer to a facilitator's question.
 func (s *Server) handleFollowUpDetail(c *fiber.Ctx) error {
-	view, err := s.deps.Forums.AddDetail(c.UserContext(), c.FormValue("code"), c.FormValue("text"), c.FormValue("answer") == "yes")
+	view, err := s.deps.Forums.AddDetail(c.UserContext(), c.FormValue("code"), c.FormValue("text"), c.FormValue("answer") == "yes", c.FormValue("idem"))
 	if err != nil {
 		open, oerr := s.deps.Forums.OpenFollowUp(c.UserContext(), c.FormValue("code"))
 		if oerr != nil {

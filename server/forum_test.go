@@ -431,9 +431,9 @@ func testFollowNotifyReportEdit(t *testing.T, store string) {
 	// Reports are stored for facilitators.
 	r = fac.post(issuePath+"/report", url.Values{"csrf": {fac.csrf(issuePath)}, "comment": {commentID}, "reason": {""}})
 	wantStatus(t, r, 400)
-	wantContains(t, r.Body, "Say briefly what is wrong")
-	wantStatus(t, fac.post(issuePath+"/report", url.Values{"csrf": {fac.csrf(issuePath)}, "comment": {commentID}, "reason": {"Names a school"}}), 303)
-	wantContains(t, fac.get("/forums/"+fe.Forum.ID+"/reports").Body, "Names a school", "A comment")
+	wantContains(t, r.Body, "Choose a reason.")
+	wantStatus(t, fac.post(issuePath+"/report", url.Values{"csrf": {fac.csrf(issuePath)}, "comment": {commentID}, "reason": {"personal"}, "detail": {"Names a school"}}), 303)
+	wantContains(t, fac.get("/forums/"+fe.Forum.ID+"/reports").Body, "Names a school", "A comment", "It shares someone&#39;s personal details")
 	wantStatus(t, fe.Member.get("/forums/"+fe.Forum.ID+"/reports"), 403)
 }
 

@@ -126,6 +126,7 @@ func newEnvOn(t *testing.T, kind string, opts ...envOption) *env {
 	key := []byte("0123456789abcdef0123456789abcdef-test")
 	forums := forum.NewService(db, auditLog, time.Now, key)
 	accounts.RegisterScope(account.ScopeForum, forums)
+	forums.SetDirectory(accounts)
 	o := server.Options{ExitURL: "https://neutral.example/weather", Secret: key, BodyLimit: 64 << 10, LoginPerIP: 10000}
 	for _, f := range opts {
 		f(&o)

@@ -18,10 +18,6 @@ import (
 // a button again and again, or the browser resends: ten identical POSTs of a
 // creating form, sent at once, make one record. Each form is sent exactly as
 // the page gives it, with the idempotency key the page carries.
-//
-// Not yet here, because it fails: the report form carries no idempotency
-// key, and ten identical POSTs make ten reports (forum.Service.Report makes
-// a fresh ID each time; reports are being reworked with moderation).
 func TestTenIdenticalPostsMakeOneRecord(t *testing.T) { onEachStore(t, testTenIdenticalPosts) }
 
 var idemRe = regexp.MustCompile(`name="idem" value="([^"]+)"`)
@@ -35,6 +31,24 @@ func formFrom(t *testing.T, c *client, page string, fields url.Values) url.Value
 	m := idemRe.FindStringSubmatch(r.Body)
 	if m == nil {
 		t.Fatalf("the form on %s carries no idempotency key (a hidden idem field): a resent POST would create again", page)
+	}
+	fields.Set("idem", m[1])
+	fields.Set("csrf", csrfRe.FindStringSubmatch(r.Body)[1])
+	return fields
+}
+
+// formIn is formFrom for a page with several forms: the one posting to action.
+func formIn(t *testing.T, c *client, page, action string, fields url.Values) url.Values {
+	t.Helper()
+	r := c.get(page)
+	wantStatus(t, r, 200)
+	i := strings.Index(r.Body, `action="`+action+`"`)
+	if i < 0 {
+		t.Fatalf("no form posting to %s on %s", action, page)
+	}
+	m := idemRe.FindStringSubmatch(r.Body[i:])
+	if m == nil || strings.Index(r.Body[i:], m[0]) > strings.Index(r.Body[i:], "</form>") {
+		t.Fatalf("the form posting to %s carries no idempotency key: a resent POST would create again", action)
 	}
 	fields.Set("idem", m[1])
 	fields.Set("csrf", csrfRe.FindStringSubmatch(r.Body)[1])
@@ -162,6 +176,7 @@ func testTenIdenticalPosts(t *testing.T, store string) {
 	}
 	issuePath := "/issues/" + issueID
 
+	var code string
 	t.Run("raise anonymous", func(t *testing.T) {
 		visitor := e.client()
 		form := formFrom(t, visitor, raisePath, url.Values{"title": {"No help at night"}, "body": {"The crisis line does not answer."},
@@ -182,6 +197,75 @@ func testTenIdenticalPosts(t *testing.T, store string) {
 		}
 		if n := issueCount("No help at night"); n != 1 {
 			t.Fatalf("%d issues from ten identical POSTs; want 1", n)
+		}
+		code = first
+	})
+
+	// The forms that add to an issue's history: each adds one event.
+	events := func(id string, kind forum.EventKind, note string) int {
+		evs, err := e.Store.ListEvents(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, ev := range evs {
+			if ev.Kind == kind && ev.Note == note {
+				n++
+			}
+		}
+		return n
+	}
+	for _, c := range []struct {
+		name, action string
+		kind         forum.EventKind
+		fields       url.Values
+		note         string
+	}{
+		{"respond", "/respond", forum.EventResponse, url.Values{"note": {"We will take this to the group."}}, "We will take this to the group."},
+		{"status", "/status", forum.EventStatus, url.Values{"status": {"on_agenda"}, "note": {"March meeting"}}, "March meeting"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			form := formIn(t, admin, issuePath, issuePath+c.action, c.fields)
+			tenAtOnce(t, admin, issuePath+c.action, form)
+			if n := events(issueID, c.kind, c.note); n != 1 {
+				t.Fatalf("%d events from ten identical POSTs; want 1", n)
+			}
+		})
+	}
+	t.Run("report", func(t *testing.T) {
+		cm, err := e.Forums.AddComment(ctx, forum.Viewer{Principal: principalFor(t, e, "grace@example.org")}, issueID, "A comment to report", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		amina.get(issuePath)
+		tenAtOnce(t, amina, issuePath+"/report", url.Values{"csrf": {amina.csrf(issuePath)}, "comment": {cm.ID}, "reason": {"unkind"}})
+		if n, err := e.Store.CountReports(ctx, cm.ID); err != nil || n != 1 {
+			t.Fatalf("%d reports from ten identical POSTs (%v); want 1", n, err)
+		}
+	})
+	t.Run("follow-up detail and question", func(t *testing.T) {
+		if code == "" {
+			t.Skip("the anonymous issue was not raised")
+		}
+		visitor := e.client()
+		visitor.get("/follow-up")
+		r := visitor.post("/follow-up", url.Values{"code": {code}})
+		wantStatus(t, r, 200)
+		form := url.Values{"code": {code}, "text": {"It was on a Sunday."}, "answer": {"no"},
+			"idem": {idemRe.FindStringSubmatch(r.Body)[1]}, "csrf": {csrfRe.FindStringSubmatch(r.Body)[1]}}
+		tenAtOnce(t, visitor, "/follow-up/detail", form)
+		view, err := e.Forums.OpenFollowUp(ctx, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := events(view.Issue.ID, forum.EventDetail, "It was on a Sunday."); n != 1 {
+			t.Fatalf("%d details from ten identical POSTs; want 1", n)
+		}
+		askPath := "/issues/" + view.Issue.ID
+		form = formIn(t, admin, askPath, askPath+"/ask", url.Values{"question": {"Which service was it?"}})
+		tenAtOnce(t, admin, askPath+"/ask", form)
+		if n := events(view.Issue.ID, forum.EventQuestion, "Which service was it?"); n != 1 {
+			t.Fatalf("%d questions from ten identical POSTs; want 1", n)
 		}
 	})
 

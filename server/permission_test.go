@@ -24,17 +24,35 @@ const (
 	orgAdmin    = "orgAdmin"    // administers organisation A (this scope), which runs forum A
 	otherOrg    = "otherOrg"    // administers organisation B (another scope), which runs forum B
 	installer   = "admin"       // installation administrator
+	lead        = "lead"        // forum A's safeguarding lead, not otherwise a member
 )
 
-var roles = []string{visitor, member, forumMember, facilitator, otherFac, orgAdmin, otherOrg, installer}
+var roles = []string{visitor, member, forumMember, facilitator, otherFac, orgAdmin, otherOrg, installer, lead}
 
-// outcomes lists the outcome for each role, in the order of roles.
+// outcomes lists the outcome for each role, in the order of roles, leaving
+// out the safeguarding lead: the lead facilitates forum A (where its
+// facilitators may and its members may not, so may the lead) and is
+// otherwise a plain signed-in person. withLead says otherwise.
 func outcomes(os ...outcome) map[string]outcome {
 	m := map[string]outcome{}
-	for i, r := range roles {
+	for i, r := range roles[:len(roles)-1] {
 		m[r] = os[i]
 	}
+	m[lead] = m[member]
+	if m[facilitator] == allow && m[forumMember] != allow && m[member] != allow {
+		m[lead] = allow
+	}
 	return m
+}
+
+// withLead gives the safeguarding lead its own outcome.
+func withLead(m map[string]outcome, o outcome) map[string]outcome {
+	out := map[string]outcome{}
+	for k, v := range m {
+		out[k] = v
+	}
+	out[lead] = o
+	return out
 }
 
 // outcome is what a role gets from a route.
@@ -129,6 +147,17 @@ var permissions = map[string]map[string]outcome{
 	"GET /comments/:id/edit":                   outcomes(signIn, deny, allow, deny, deny, deny, deny, deny), // its author only
 	"POST /comments/:id/edit":                  outcomes(signIn, deny, allow, deny, deny, deny, deny, deny),
 	"GET /forums/:id/reports":                  outcomes(signIn, deny, deny, allow, deny, allow, deny, allow),
+	"GET /forums/:id/moderation":               facilitating,
+	"GET /moderation":                          signedIn, // lists the forums the person facilitates, if any
+	"GET /issues/:id/moderate":                 facilitating,
+	"POST /issues/:id/moderate":                facilitating,
+	"POST /issues/:id/moderate/edit":           facilitating,
+	"POST /issues/:id/merge":                   facilitating,
+	"POST /issues/:id/themes":                  facilitating,
+	"POST /issues/:id/quotes":                  facilitating,
+	"POST /issues/:id/quotes/:quote/remove":    withLead(outcomes(signIn, deny, deny, hidden, deny, hidden, deny, hidden), hidden), // no such quote
+	"POST /issues/:id/erase":                   outcomes(signIn, deny, deny, deny, deny, allow, deny, allow),                       // administrators only
+	"POST /forums/:id/themes":                  facilitating,
 	"GET /forums/:id/audit":                    facilitating,
 	"GET /forums/:id/audit.csv":                facilitating,
 	"GET /forums/:id/audit.json":               facilitating,
@@ -218,9 +247,15 @@ func TestPermissionTable(t *testing.T) {
 	fm := joinAs(forumA, "fm@example.org", forum.RoleMember)
 	joinAs(forumA, "fac@example.org", forum.RoleFacilitator)
 	joinAs(forumB, "ofac@example.org", forum.RoleFacilitator)
+	leadP := plain("lead@example.org")
+	settings := forumA.Settings()
+	settings.SafeguardingLeadID = leadP.User.ID
+	if forumA, err = e.Forums.UpdateForum(ctx, by, forumA.ID, settings); err != nil {
+		t.Fatal(err)
+	}
 
 	emails := map[string]string{member: "m@example.org", orgAdmin: "a@example.org", otherOrg: "b@example.org",
-		forumMember: "fm@example.org", facilitator: "fac@example.org", otherFac: "ofac@example.org"}
+		forumMember: "fm@example.org", facilitator: "fac@example.org", otherFac: "ofac@example.org", lead: "lead@example.org"}
 	clients := map[string]*client{visitor: e.client(), installer: admin}
 	secrets := map[string]string{}
 	signInAs := func(role string) {

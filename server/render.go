@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"chorus/account"
+	"chorus/forum"
 	"chorus/internal/fault"
 	"chorus/internal/secret"
 	"chorus/locales"
@@ -132,6 +133,9 @@ func (s *Server) templateFuncs() template.FuncMap {
 		// again (a double press, a resend), the form makes one record.
 		"idemKey": secret.NewToken,
 		"has":     slices.Contains[[]string],
+		// The forum's fixed lists, for forms and tabs.
+		"reportReasons": func() []forum.ReportReason { return forum.ReportReasons },
+		"queueTabs":     func() []forum.QueueTab { return forum.QueueTabs },
 	}
 }
 

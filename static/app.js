@@ -264,6 +264,14 @@
       if (msg.type === "subscribed") { liveEl.setAttribute("data-live-state", "subscribed"); return; }
       var h = handlers[msg.type];
       if (h) { h(msg); }
+      // Changes the page cannot apply in place (a moderation queue that
+      // moved, an issue a facilitator changed) reveal a link to reload it.
+      var reload = msg.type && document.querySelector('[data-live-reload="' + escapeAttr(msg.type) + '"]');
+      if (reload && reload.hidden) {
+        reload.hidden = false;
+        heard.texts.reload = reload.textContent.trim();
+        announce();
+      }
     };
     var delay = 500;
     var backoff = function (connect) {

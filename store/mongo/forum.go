@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -43,21 +44,37 @@ type forumDoc struct {
 	SafeguardingLeadID string    `bson:"safeguarding_lead_id"`
 	Themes             []string  `bson:"themes"`
 	CreatedAt          time.Time `bson:"created_at"`
+	// Moderation settings; absent on forums stored before them, which then
+	// read as the defaults.
+	PreModerateAnonymous bool     `bson:"pre_moderate_anonymous"`
+	ReportThreshold      int      `bson:"report_threshold"`
+	SafeguardingDeputyID string   `bson:"safeguarding_deputy_id"`
+	EscalateHours        int      `bson:"escalate_hours"`
+	RiskTerms            []string `bson:"risk_terms"`
 }
 
 func (doc *forumDoc) forum() *forum.Forum {
 	return &forum.Forum{ID: doc.ID, OrgID: doc.OrgID, Name: doc.Name, Area: doc.Area, Description: doc.Description,
 		Languages: fromList(doc.Languages), PreModerate: doc.PreModerate, AllowAnonymous: doc.AllowAnonymous,
 		VisitorSupport: doc.VisitorSupport, OpenJoin: doc.OpenJoin, ResponseTargetDays: doc.ResponseTargetDays,
-		SafeguardingLeadID: doc.SafeguardingLeadID, Themes: fromList(doc.Themes), CreatedAt: doc.CreatedAt.UTC()}
+		SafeguardingLeadID: doc.SafeguardingLeadID, Themes: fromList(doc.Themes), CreatedAt: doc.CreatedAt.UTC(),
+		PreModerateAnonymous: doc.PreModerateAnonymous, ReportThreshold: cmp.Or(doc.ReportThreshold, forum.DefaultReportThreshold),
+		SafeguardingDeputyID: doc.SafeguardingDeputyID, EscalateHours: cmp.Or(doc.EscalateHours, forum.DefaultEscalateHours),
+		RiskTerms: fromList(doc.RiskTerms)}
+}
+
+func newForumDoc(f *forum.Forum) forumDoc {
+	return forumDoc{ID: f.ID, OrgID: f.OrgID, Name: f.Name, Area: f.Area, Description: f.Description,
+		Languages: list(f.Languages), PreModerate: f.PreModerate, AllowAnonymous: f.AllowAnonymous,
+		VisitorSupport: f.VisitorSupport, OpenJoin: f.OpenJoin, ResponseTargetDays: f.ResponseTargetDays,
+		SafeguardingLeadID: f.SafeguardingLeadID, Themes: list(f.Themes), CreatedAt: utc(f.CreatedAt),
+		PreModerateAnonymous: f.PreModerateAnonymous, ReportThreshold: f.ReportThreshold,
+		SafeguardingDeputyID: f.SafeguardingDeputyID, EscalateHours: f.EscalateHours, RiskTerms: list(f.RiskTerms)}
 }
 
 // CreateForum inserts a forum; ErrConflict when its ID is taken.
 func (d *DB) CreateForum(ctx context.Context, f *forum.Forum) error {
-	return insert(ctx, d.forums, forumDoc{ID: f.ID, OrgID: f.OrgID, Name: f.Name, Area: f.Area, Description: f.Description,
-		Languages: list(f.Languages), PreModerate: f.PreModerate, AllowAnonymous: f.AllowAnonymous,
-		VisitorSupport: f.VisitorSupport, OpenJoin: f.OpenJoin, ResponseTargetDays: f.ResponseTargetDays,
-		SafeguardingLeadID: f.SafeguardingLeadID, Themes: list(f.Themes), CreatedAt: utc(f.CreatedAt)})
+	return insert(ctx, d.forums, newForumDoc(f))
 }
 
 // UpdateForum replaces a forum's settings. Its ID and creation time never
@@ -76,6 +93,11 @@ func (d *DB) UpdateForum(ctx context.Context, f *forum.Forum) error {
 		{Key: "response_target_days", Value: f.ResponseTargetDays},
 		{Key: "safeguarding_lead_id", Value: f.SafeguardingLeadID},
 		{Key: "themes", Value: list(f.Themes)},
+		{Key: "pre_moderate_anonymous", Value: f.PreModerateAnonymous},
+		{Key: "report_threshold", Value: f.ReportThreshold},
+		{Key: "safeguarding_deputy_id", Value: f.SafeguardingDeputyID},
+		{Key: "escalate_hours", Value: f.EscalateHours},
+		{Key: "risk_terms", Value: list(f.RiskTerms)},
 	}}})
 }
 
@@ -173,24 +195,52 @@ func (d *DB) findMembers(ctx context.Context, filter, sort bson.D) ([]*forum.Mem
 // status_seq the sequence number of the event that set it: the history in
 // events is the truth.
 type issueDoc struct {
-	ID         string    `bson:"_id"`
-	ForumID    string    `bson:"forum_id"`
-	Title      string    `bson:"title"`
-	Body       string    `bson:"body"`
-	Lang       string    `bson:"lang"`
-	AuthorID   string    `bson:"author_id"`
-	AuthorName string    `bson:"author_name"`
-	Anonymous  bool      `bson:"anonymous"`
-	Themes     []string  `bson:"themes"`
-	CreatedAt  time.Time `bson:"created_at"`
-	Status     string    `bson:"status"`
-	StatusSeq  int64     `bson:"status_seq"`
+	ID         string        `bson:"_id"`
+	ForumID    string        `bson:"forum_id"`
+	Title      string        `bson:"title"`
+	Body       string        `bson:"body"`
+	Lang       string        `bson:"lang"`
+	AuthorID   string        `bson:"author_id"`
+	AuthorName string        `bson:"author_name"`
+	Anonymous  bool          `bson:"anonymous"`
+	Themes     []string      `bson:"themes"`
+	CreatedAt  time.Time     `bson:"created_at"`
+	Status     string        `bson:"status"`
+	StatusSeq  int64         `bson:"status_seq"`
+	OnBehalf   bool          `bson:"on_behalf"`
+	Mod        moderationDoc `bson:",inline"`
 }
+
+// moderationDoc is what facilitators did to an issue or a comment. held is
+// "" when nothing holds it (and on documents stored before moderation,
+// where the field is absent: queries match both).
+type moderationDoc struct {
+	Held     string     `bson:"held"`
+	HeldAt   *time.Time `bson:"held_at,omitempty"`
+	Hidden   string     `bson:"hidden"`
+	EditNote string     `bson:"edit_note"`
+	Erased   string     `bson:"erased,omitempty"`
+}
+
+func newModerationDoc(m forum.Moderation) moderationDoc {
+	return moderationDoc{Held: string(m.Held), HeldAt: optTime(m.HeldAt), Hidden: m.Hidden, EditNote: m.EditNote, Erased: string(m.Erased)}
+}
+
+func (doc moderationDoc) moderation() forum.Moderation {
+	return forum.Moderation{Held: forum.Hold(doc.Held), HeldAt: fromOpt(doc.HeldAt), Hidden: doc.Hidden, EditNote: doc.EditNote,
+		Erased: forum.Erasure(doc.Erased)}
+}
+
+// notHeld matches documents that no hold keeps from the public.
+var notHeld = bson.E{Key: "held", Value: bson.D{{Key: "$in", Value: bson.A{"", nil}}}}
+
+// isHeld matches documents a hold keeps from the public.
+var isHeld = bson.E{Key: "held", Value: bson.D{{Key: "$nin", Value: bson.A{"", nil}}}}
 
 func (doc *issueDoc) issue() *forum.Issue {
 	return &forum.Issue{ID: doc.ID, ForumID: doc.ForumID, Title: doc.Title, Body: doc.Body, Lang: doc.Lang,
 		AuthorID: doc.AuthorID, AuthorName: doc.AuthorName, Anonymous: doc.Anonymous, Themes: fromList(doc.Themes),
-		CreatedAt: doc.CreatedAt.UTC(), Status: forum.Status(doc.Status)}
+		CreatedAt: doc.CreatedAt.UTC(), Status: forum.Status(doc.Status), OnBehalf: doc.OnBehalf, Moderation: doc.Mod.moderation()}
 }
 
 // CreateIssue inserts an issue; ErrConflict when its ID is taken. Its status
@@ -198,7 +248,39 @@ func (doc *issueDoc) issue() *forum.Issue {
 func (d *DB) CreateIssue(ctx context.Context, i *forum.Issue) error {
 	return insert(ctx, d.issues, issueDoc{ID: i.ID, ForumID: i.ForumID, Title: i.Title, Body: i.Body, Lang: i.Lang,
 		AuthorID: i.AuthorID, AuthorName: i.AuthorName, Anonymous: i.Anonymous, Themes: list(i.Themes),
-		CreatedAt: utc(i.CreatedAt), Status: string(i.Status)})
+		CreatedAt: utc(i.CreatedAt), Status: string(i.Status), OnBehalf: i.OnBehalf, Mod: newModerationDoc(i.Moderation)})
+}
+
+// moderationSet is the $set of an item's moderation; a zero hold time
+// removes the field.
+func moderationSet(m forum.Moderation, fields bson.D) bson.D {
+	set := append(fields, bson.E{Key: "held", Value: string(m.Held)}, bson.E{Key: "hidden", Value: m.Hidden},
+		bson.E{Key: "edit_note", Value: m.EditNote}, bson.E{Key: "erased", Value: string(m.Erased)})
+	if m.HeldAt.IsZero() {
+		return bson.D{{Key: "$set", Value: set}, {Key: "$unset", Value: bson.D{{Key: "held_at", Value: ""}}}}
+	}
+	return bson.D{{Key: "$set", Value: append(set, bson.E{Key: "held_at", Value: utc(m.HeldAt)})}}
+}
+
+// UpdateIssue replaces an issue's title, text, themes and moderation. The
+// status cache is not touched: it has its own writer, SetIssueStatus.
+func (d *DB) UpdateIssue(ctx context.Context, i *forum.Issue) error {
+	return updateOne(ctx, d.issues, bson.D{{Key: "_id", Value: i.ID}}, moderationSet(i.Moderation, bson.D{
+		{Key: "title", Value: i.Title}, {Key: "body", Value: i.Body}, {Key: "themes", Value: list(i.Themes)}}))
+}
+
+// ListHeldIssues returns a forum's held issues, oldest hold first.
+func (d *DB) ListHeldIssues(ctx context.Context, forumID string) ([]*forum.Issue, error) {
+	var docs []issueDoc
+	opts := options.Find().SetSort(bson.D{{Key: "held_at", Value: 1}, {Key: "_id", Value: 1}})
+	if err := findAll(ctx, d.issues, bson.D{{Key: "forum_id", Value: forumID}, isHeld}, &docs, opts); err != nil {
+		return nil, err
+	}
+	out := make([]*forum.Issue, len(docs))
+	for i := range docs {
+		out[i] = docs[i].issue()
+	}
+	return out, nil
 }
 
 // FindIssue returns an issue.
@@ -413,6 +495,9 @@ func eachIssue(ctx context.Context, ids []string, f func(ctx context.Context, i 
 // issueFilter is the query for an issue list's forum, statuses and theme.
 func issueFilter(f forum.IssueFilter) bson.D {
 	filter := bson.D{{Key: "forum_id", Value: f.ForumID}}
+	if !f.Held {
+		filter = append(filter, notHeld)
+	}
 	if len(f.Statuses) > 0 {
 		statuses := make([]string, len(f.Statuses))
 		for i, s := range f.Statuses {
@@ -540,13 +625,17 @@ func (d *DB) issueSupports(ctx context.Context, s *issueStats, issueID string) e
 func (d *DB) issueActivity(ctx context.Context, s *issueStats, issueID string) error {
 	var comments []struct {
 		CreatedAt time.Time `bson:"created_at"`
+		Held      string    `bson:"held"`
 	}
-	opts := options.Find().SetProjection(bson.D{{Key: "_id", Value: 0}, {Key: "created_at", Value: 1}})
+	opts := options.Find().SetProjection(bson.D{{Key: "_id", Value: 0}, {Key: "created_at", Value: 1}, {Key: "held", Value: 1}})
 	if err := findAll(ctx, d.comments, bson.D{{Key: "issue_id", Value: issueID}}, &comments, opts); err != nil {
 		return err
 	}
-	s.comments = len(comments)
 	for _, c := range comments {
+		if c.Held != "" { // held comments are not there for the public yet
+			continue
+		}
+		s.comments++
 		if c.CreatedAt.After(s.lastComment) {
 			s.lastComment = c.CreatedAt
 		}
@@ -570,17 +659,20 @@ var closedStatuses = bson.A{string(forum.StatusResolved), string(forum.StatusNot
 // IssueCandidates returns the title and text of a forum's issues that are
 // not closed, oldest first.
 func (d *DB) IssueCandidates(ctx context.Context, forumID string) ([]forum.Candidate, error) {
-	filter := bson.D{{Key: "forum_id", Value: forumID}, {Key: "status", Value: bson.D{{Key: "$nin", Value: closedStatuses}}}}
+	filter := bson.D{{Key: "forum_id", Value: forumID},
+		{Key: "status", Value: bson.D{{Key: "$nin", Value: append(slices.Clone(closedStatuses), string(forum.StatusInReview))}}}, notHeld}
 	opts := options.Find().
-		SetProjection(bson.D{{Key: "title", Value: 1}, {Key: "body", Value: 1}}).
+		SetProjection(bson.D{{Key: "title", Value: 1}, {Key: "body", Value: 1}, {Key: "hidden", Value: 1}}).
 		SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}})
 	var docs []issueDoc
 	if err := findAll(ctx, d.issues, filter, &docs, opts); err != nil {
 		return nil, err
 	}
-	out := make([]forum.Candidate, len(docs))
-	for i, doc := range docs {
-		out[i] = forum.Candidate{ID: doc.ID, Title: doc.Title, Text: doc.Body}
+	var out []forum.Candidate
+	for _, doc := range docs {
+		if doc.Mod.Hidden == "" {
+			out = append(out, forum.Candidate{ID: doc.ID, Title: doc.Title, Text: doc.Body})
+		}
 	}
 	return out, nil
 }
@@ -598,13 +690,30 @@ type eventDoc struct {
 	Note    string    `bson:"note"`
 	Private bool      `bson:"private"`
 	At      time.Time `bson:"at"`
+	Ref     string    `bson:"ref,omitempty"`
+	// Key is the form's key, or "seq:<n>" for an event made by no form:
+	// every event has one, so the unique index over (issue, key) needs no
+	// partial filter (which FerretDB 1.x lacks).
+	Key string `bson:"key"`
+}
+
+// seqKey is the key of an event no form made.
+func seqKey(seq int64) string { return "seq:" + strconv.FormatInt(seq, 10) }
+
+func (doc *eventDoc) event() *forum.Event {
+	return &forum.Event{IssueID: doc.IssueID, Seq: doc.Seq, Kind: forum.EventKind(doc.Kind),
+		Status: forum.Status(doc.Status), Actor: forum.Actor(doc.Actor), ActorID: doc.ActorID, Note: doc.Note,
+		Private: doc.Private, At: doc.At.UTC(), Ref: doc.Ref, Key: strings.TrimPrefix(doc.Key, seqKey(doc.Seq))}
 }
 
 // AddEvent inserts an event under its (issue, seq) key; ErrConflict when the
 // seq is taken, and the caller retries with the next one.
 func (d *DB) AddEvent(ctx context.Context, e *forum.Event) error {
 	doc := eventDoc{ID: secret.NewID(), IssueID: e.IssueID, Seq: e.Seq, Kind: string(e.Kind), Status: string(e.Status),
-		Actor: string(e.Actor), ActorID: e.ActorID, Note: e.Note, Private: e.Private, At: utc(e.At)}
+		Actor: string(e.Actor), ActorID: e.ActorID, Note: e.Note, Private: e.Private, At: utc(e.At), Ref: e.Ref, Key: e.Key}
+	if doc.Key == "" {
+		doc.Key = seqKey(e.Seq)
+	}
 	return insertKeyed(ctx, d.events, doc.ID, doc)
 }
 
@@ -616,10 +725,37 @@ func (d *DB) ListEvents(ctx context.Context, issueID string) ([]*forum.Event, er
 		return nil, err
 	}
 	out := make([]*forum.Event, len(docs))
-	for i, doc := range docs {
-		out[i] = &forum.Event{IssueID: doc.IssueID, Seq: doc.Seq, Kind: forum.EventKind(doc.Kind),
-			Status: forum.Status(doc.Status), Actor: forum.Actor(doc.Actor), ActorID: doc.ActorID, Note: doc.Note,
-			Private: doc.Private, At: doc.At.UTC()}
+	for i := range docs {
+		out[i] = docs[i].event()
+	}
+	return out, nil
+}
+
+// ListEventsOf returns several issues' events of some kinds, each issue's in
+// order: one query per issue (see eachIssue), a few at once.
+func (d *DB) ListEventsOf(ctx context.Context, issueIDs []string, kinds []forum.EventKind) ([]*forum.Event, error) {
+	ks := make([]string, len(kinds))
+	for i, k := range kinds {
+		ks[i] = string(k)
+	}
+	per := make([][]*forum.Event, len(issueIDs))
+	err := eachIssue(ctx, issueIDs, func(ctx context.Context, i int, id string) error {
+		var docs []eventDoc
+		filter := bson.D{{Key: "issue_id", Value: id}, {Key: "kind", Value: bson.D{{Key: "$in", Value: ks}}}}
+		if err := findAll(ctx, d.events, filter, &docs, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}})); err != nil {
+			return err
+		}
+		for j := range docs {
+			per[i] = append(per[i], docs[j].event())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []*forum.Event
+	for _, evs := range per {
+		out = append(out, evs...)
 	}
 	return out, nil
 }
@@ -671,6 +807,20 @@ func (d *DB) AddSupport(ctx context.Context, s *forum.Support) error {
 	return insertKeyed(ctx, d.supports, doc.ID, doc)
 }
 
+// ListSupports returns an issue's supports.
+func (d *DB) ListSupports(ctx context.Context, issueID string) ([]*forum.Support, error) {
+	var docs []supportDoc
+	opts := options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "key", Value: 1}})
+	if err := findAll(ctx, d.supports, bson.D{{Key: "issue_id", Value: issueID}}, &docs, opts); err != nil {
+		return nil, err
+	}
+	out := make([]*forum.Support, len(docs))
+	for i, doc := range docs {
+		out[i] = &forum.Support{IssueID: doc.IssueID, Key: doc.Key, At: doc.At.UTC()}
+	}
+	return out, nil
+}
+
 // RemoveSupport deletes a support; ErrNotFound when there is none.
 func (d *DB) RemoveSupport(ctx context.Context, issueID, key string) error {
 	return deleteOne(ctx, d.supports, supportKey(issueID, key))
@@ -694,24 +844,41 @@ func (d *DB) CountSupports(ctx context.Context, issueID string) (int, error) {
 // commentDoc is a comment. edited_at is absent until it is edited; its
 // earlier texts are commentVersionDocs.
 type commentDoc struct {
-	ID         string     `bson:"_id"`
-	IssueID    string     `bson:"issue_id"`
-	AuthorID   string     `bson:"author_id"`
-	AuthorName string     `bson:"author_name"`
-	Body       string     `bson:"body"`
-	CreatedAt  time.Time  `bson:"created_at"`
-	EditedAt   *time.Time `bson:"edited_at,omitempty"`
+	ID         string        `bson:"_id"`
+	IssueID    string        `bson:"issue_id"`
+	AuthorID   string        `bson:"author_id"`
+	AuthorName string        `bson:"author_name"`
+	Body       string        `bson:"body"`
+	CreatedAt  time.Time     `bson:"created_at"`
+	EditedAt   *time.Time    `bson:"edited_at,omitempty"`
+	ForumID    string        `bson:"forum_id"`
+	Mod        moderationDoc `bson:",inline"`
 }
 
 func (doc *commentDoc) comment() *forum.Comment {
-	return &forum.Comment{ID: doc.ID, IssueID: doc.IssueID, AuthorID: doc.AuthorID, AuthorName: doc.AuthorName,
-		Body: doc.Body, CreatedAt: doc.CreatedAt.UTC(), EditedAt: fromOpt(doc.EditedAt)}
+	return &forum.Comment{ID: doc.ID, IssueID: doc.IssueID, ForumID: doc.ForumID, AuthorID: doc.AuthorID, AuthorName: doc.AuthorName,
+		Body: doc.Body, CreatedAt: doc.CreatedAt.UTC(), EditedAt: fromOpt(doc.EditedAt), Moderation: doc.Mod.moderation()}
 }
 
 // AddComment inserts a comment; ErrConflict when its ID is taken.
 func (d *DB) AddComment(ctx context.Context, c *forum.Comment) error {
-	return insert(ctx, d.comments, commentDoc{ID: c.ID, IssueID: c.IssueID, AuthorID: c.AuthorID,
-		AuthorName: c.AuthorName, Body: c.Body, CreatedAt: utc(c.CreatedAt), EditedAt: optTime(c.EditedAt)})
+	return insert(ctx, d.comments, commentDoc{ID: c.ID, IssueID: c.IssueID, ForumID: c.ForumID, AuthorID: c.AuthorID,
+		AuthorName: c.AuthorName, Body: c.Body, CreatedAt: utc(c.CreatedAt), EditedAt: optTime(c.EditedAt),
+		Mod: newModerationDoc(c.Moderation)})
+}
+
+// ListHeldComments returns a forum's held comments, oldest hold first.
+func (d *DB) ListHeldComments(ctx context.Context, forumID string) ([]*forum.Comment, error) {
+	var docs []commentDoc
+	opts := options.Find().SetSort(bson.D{{Key: "held_at", Value: 1}, {Key: "_id", Value: 1}})
+	if err := findAll(ctx, d.comments, bson.D{{Key: "forum_id", Value: forumID}, isHeld}, &docs, opts); err != nil {
+		return nil, err
+	}
+	out := make([]*forum.Comment, len(docs))
+	for i := range docs {
+		out[i] = docs[i].comment()
+	}
+	return out, nil
 }
 
 // ListComments returns an issue's comments, oldest first.
@@ -737,48 +904,71 @@ func (d *DB) FindComment(ctx context.Context, id string) (*forum.Comment, error)
 	return doc.comment(), nil
 }
 
-// UpdateComment replaces a comment's body and edit time; a zero edit time
-// removes the field. Its author is its one writer, and the text it replaces
-// is kept first with AddCommentVersion, so an overwrite stays visible.
+// UpdateComment replaces a comment's body, edit time and moderation; a zero
+// time removes its field. The text it replaces is kept first with
+// AddVersion, so an overwrite stays visible.
 func (d *DB) UpdateComment(ctx context.Context, c *forum.Comment) error {
-	update := bson.D{{Key: "$set", Value: bson.D{{Key: "body", Value: c.Body}, {Key: "edited_at", Value: utc(c.EditedAt)}}}}
+	update := moderationSet(c.Moderation, bson.D{{Key: "body", Value: c.Body}})
 	if c.EditedAt.IsZero() {
-		update = bson.D{
-			{Key: "$set", Value: bson.D{{Key: "body", Value: c.Body}}},
-			{Key: "$unset", Value: bson.D{{Key: "edited_at", Value: ""}}},
+		update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: "edited_at", Value: ""}}})
+	} else {
+		set := update[0].Value.(bson.D)
+		update[0].Value = append(set, bson.E{Key: "edited_at", Value: utc(c.EditedAt)})
+	}
+	return updateOne(ctx, d.comments, bson.D{{Key: "_id", Value: c.ID}}, mergeUnsets(update))
+}
+
+// mergeUnsets folds several $unset entries of an update into one.
+func mergeUnsets(update bson.D) bson.D {
+	var out, unset bson.D
+	for _, e := range update {
+		if e.Key == "$unset" {
+			unset = append(unset, e.Value.(bson.D)...)
+		} else {
+			out = append(out, e)
 		}
 	}
-	return updateOne(ctx, d.comments, bson.D{{Key: "_id", Value: c.ID}}, update)
+	if len(unset) > 0 {
+		out = append(out, bson.E{Key: "$unset", Value: unset})
+	}
+	return out
 }
 
-// commentVersionDoc is an earlier text of a comment. Its _id is random; the
-// unique index comment_seq_unique over (comment, seq) numbers the texts.
-type commentVersionDoc struct {
-	ID        string    `bson:"_id"`
-	CommentID string    `bson:"comment_id"`
-	Seq       int64     `bson:"seq"`
-	Body      string    `bson:"body"`
-	At        time.Time `bson:"at"`
+// versionDoc is an earlier text of an issue or a comment. Its _id is random;
+// the unique index item_seq_unique over (item, seq) numbers the texts.
+type versionDoc struct {
+	ID     string    `bson:"_id"`
+	ItemID string    `bson:"item_id"`
+	Seq    int64     `bson:"seq"`
+	Title  string    `bson:"title"`
+	Body   string    `bson:"body"`
+	At     time.Time `bson:"at"`
 }
 
-// AddCommentVersion keeps an earlier text of a comment; ErrConflict when the
-// (comment, seq) key is taken.
-func (d *DB) AddCommentVersion(ctx context.Context, v *forum.CommentVersion) error {
-	doc := commentVersionDoc{ID: secret.NewID(), CommentID: v.CommentID, Seq: v.Seq, Body: v.Body, At: utc(v.At)}
-	return insertKeyed(ctx, d.commentVersions, doc.ID, doc)
+// AddVersion keeps an earlier text; ErrConflict when the (item, seq) key is
+// taken.
+func (d *DB) AddVersion(ctx context.Context, v *forum.Version) error {
+	doc := versionDoc{ID: secret.NewID(), ItemID: v.ItemID, Seq: v.Seq, Title: v.Title, Body: v.Body, At: utc(v.At)}
+	return insertKeyed(ctx, d.versions, doc.ID, doc)
 }
 
-// ListCommentVersions returns a comment's earlier texts in sequence order,
-// oldest first.
-func (d *DB) ListCommentVersions(ctx context.Context, commentID string) ([]*forum.CommentVersion, error) {
-	var docs []commentVersionDoc
+// EraseVersions empties the title and text of an item's earlier texts.
+func (d *DB) EraseVersions(ctx context.Context, itemID string) error {
+	_, err := d.versions.UpdateMany(ctx, bson.D{{Key: "item_id", Value: itemID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "title", Value: ""}, {Key: "body", Value: ""}}}})
+	return translate(err)
+}
+
+// ListVersions returns an item's earlier texts in sequence order.
+func (d *DB) ListVersions(ctx context.Context, itemID string) ([]*forum.Version, error) {
+	var docs []versionDoc
 	opts := options.Find().SetSort(bson.D{{Key: "seq", Value: 1}})
-	if err := findAll(ctx, d.commentVersions, bson.D{{Key: "comment_id", Value: commentID}}, &docs, opts); err != nil {
+	if err := findAll(ctx, d.versions, bson.D{{Key: "item_id", Value: itemID}}, &docs, opts); err != nil {
 		return nil, err
 	}
-	out := make([]*forum.CommentVersion, len(docs))
+	out := make([]*forum.Version, len(docs))
 	for i, doc := range docs {
-		out[i] = &forum.CommentVersion{CommentID: doc.CommentID, Seq: doc.Seq, Body: doc.Body, At: doc.At.UTC()}
+		out[i] = &forum.Version{ItemID: doc.ItemID, Seq: doc.Seq, Title: doc.Title, Body: doc.Body, At: doc.At.UTC()}
 	}
 	return out, nil
 }
@@ -840,6 +1030,7 @@ type notificationDoc struct {
 	Title   string    `bson:"title"`
 	Kind    string    `bson:"kind"`
 	Status  string    `bson:"status"`
+	Note    string    `bson:"note,omitempty"`
 	At      time.Time `bson:"at"`
 	Read    bool      `bson:"read"`
 }
@@ -847,7 +1038,7 @@ type notificationDoc struct {
 // AddNotification inserts a notification; ErrConflict when its ID is taken.
 func (d *DB) AddNotification(ctx context.Context, n *forum.Notification) error {
 	return insert(ctx, d.notifications, notificationDoc{ID: n.ID, UserID: n.UserID, IssueID: n.IssueID, Title: n.Title,
-		Kind: string(n.Kind), Status: string(n.Status), At: utc(n.At), Read: n.Read})
+		Kind: string(n.Kind), Status: string(n.Status), Note: n.Note, At: utc(n.At), Read: n.Read})
 }
 
 // ListNotifications returns a person's notifications, newest first (ties by
@@ -866,7 +1057,7 @@ func (d *DB) ListNotifications(ctx context.Context, userID string, limit int) ([
 	out := make([]*forum.Notification, len(docs))
 	for i, doc := range docs {
 		out[i] = &forum.Notification{ID: doc.ID, UserID: doc.UserID, IssueID: doc.IssueID, Title: doc.Title,
-			Kind: forum.NoticeKind(doc.Kind), Status: forum.Status(doc.Status), At: doc.At.UTC(), Read: doc.Read}
+			Kind: forum.NoticeKind(doc.Kind), Status: forum.Status(doc.Status), Note: doc.Note, At: doc.At.UTC(), Read: doc.Read}
 	}
 	return out, nil
 }
@@ -894,35 +1085,102 @@ func (d *DB) MarkRead(ctx context.Context, userID string) error {
 }
 
 // reportDoc is a member's flag on an issue or a comment, keyed by its ID.
+// The unique index report_unique over (item, reporter) lets a member report
+// an item once, however many requests race.
 type reportDoc struct {
 	ID         string    `bson:"_id"`
 	ForumID    string    `bson:"forum_id"`
 	IssueID    string    `bson:"issue_id"`
 	CommentID  string    `bson:"comment_id"`
+	ItemID     string    `bson:"item_id"`
 	ReporterID string    `bson:"reporter_id"`
 	Reason     string    `bson:"reason"`
+	Detail     string    `bson:"detail"`
 	At         time.Time `bson:"at"`
+	Resolved   bool      `bson:"resolved"`
 }
 
-// AddReport inserts a report; ErrConflict when its ID is taken.
+// AddReport inserts a report; ErrConflict when the reporter already
+// reported the item.
 func (d *DB) AddReport(ctx context.Context, r *forum.Report) error {
-	return insert(ctx, d.reports, reportDoc{ID: r.ID, ForumID: r.ForumID, IssueID: r.IssueID, CommentID: r.CommentID,
-		ReporterID: r.ReporterID, Reason: r.Reason, At: utc(r.At)})
+	return insertKeyed(ctx, d.reports, r.ID, reportDoc{ID: r.ID, ForumID: r.ForumID, IssueID: r.IssueID, CommentID: r.CommentID,
+		ItemID: r.Item(), ReporterID: r.ReporterID, Reason: string(r.Reason), Detail: r.Detail, At: utc(r.At), Resolved: r.Resolved})
 }
 
-// ListReports returns a forum's reports, newest first (ties by ID).
-func (d *DB) ListReports(ctx context.Context, forumID string) ([]*forum.Report, error) {
+// ListReports returns a forum's reports (the open ones if asked), newest
+// first (ties by ID).
+func (d *DB) ListReports(ctx context.Context, forumID string, open bool) ([]*forum.Report, error) {
 	var docs []reportDoc
+	filter := bson.D{{Key: "forum_id", Value: forumID}}
+	if open {
+		filter = append(filter, bson.E{Key: "resolved", Value: false})
+	}
 	opts := options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: 1}})
-	if err := findAll(ctx, d.reports, bson.D{{Key: "forum_id", Value: forumID}}, &docs, opts); err != nil {
+	if err := findAll(ctx, d.reports, filter, &docs, opts); err != nil {
 		return nil, err
 	}
 	out := make([]*forum.Report, len(docs))
 	for i, doc := range docs {
 		out[i] = &forum.Report{ID: doc.ID, ForumID: doc.ForumID, IssueID: doc.IssueID, CommentID: doc.CommentID,
-			ReporterID: doc.ReporterID, Reason: doc.Reason, At: doc.At.UTC()}
+			ReporterID: doc.ReporterID, Reason: forum.ReportReason(doc.Reason), Detail: doc.Detail, At: doc.At.UTC(), Resolved: doc.Resolved}
 	}
 	return out, nil
+}
+
+func openReports(itemID string) bson.D {
+	return bson.D{{Key: "item_id", Value: itemID}, {Key: "resolved", Value: false}}
+}
+
+// CountReports counts an item's open reports.
+func (d *DB) CountReports(ctx context.Context, itemID string) (int, error) {
+	n, err := d.reports.CountDocuments(ctx, openReports(itemID))
+	return int(n), translate(err)
+}
+
+// ResolveReports closes an item's open reports. Resolved only ever turns
+// true, so concurrent writers agree.
+func (d *DB) ResolveReports(ctx context.Context, itemID string) error {
+	_, err := d.reports.UpdateMany(ctx, openReports(itemID), bson.D{{Key: "$set", Value: bson.D{{Key: "resolved", Value: true}}}})
+	return translate(err)
+}
+
+// quoteDoc is a quote a facilitator chose, keyed by its ID.
+type quoteDoc struct {
+	ID      string    `bson:"_id"`
+	IssueID string    `bson:"issue_id"`
+	ForumID string    `bson:"forum_id"`
+	Text    string    `bson:"text"`
+	ByID    string    `bson:"by_id"`
+	At      time.Time `bson:"at"`
+}
+
+// AddQuote inserts a quote; ErrConflict when its ID is taken.
+func (d *DB) AddQuote(ctx context.Context, q *forum.Quote) error {
+	return insert(ctx, d.quotes, quoteDoc{ID: q.ID, IssueID: q.IssueID, ForumID: q.ForumID, Text: q.Text, ByID: q.ByID, At: utc(q.At)})
+}
+
+// ListQuotes returns an issue's quotes, oldest first.
+func (d *DB) ListQuotes(ctx context.Context, issueID string) ([]*forum.Quote, error) {
+	var docs []quoteDoc
+	opts := options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}})
+	if err := findAll(ctx, d.quotes, bson.D{{Key: "issue_id", Value: issueID}}, &docs, opts); err != nil {
+		return nil, err
+	}
+	out := make([]*forum.Quote, len(docs))
+	for i, doc := range docs {
+		out[i] = &forum.Quote{ID: doc.ID, IssueID: doc.IssueID, ForumID: doc.ForumID, Text: doc.Text, ByID: doc.ByID, At: doc.At.UTC()}
+	}
+	return out, nil
+}
+
+// RemoveQuote deletes one of an issue's quotes; ErrNotFound when there is none.
+func (d *DB) RemoveQuote(ctx context.Context, issueID, id string) error {
+	return deleteOne(ctx, d.quotes, bson.D{{Key: "_id", Value: id}, {Key: "issue_id", Value: issueID}})
+}
+
+// RemoveQuotes deletes every quote of an issue.
+func (d *DB) RemoveQuotes(ctx context.Context, issueID string) error {
+	return deleteMany(ctx, d.quotes, bson.D{{Key: "issue_id", Value: issueID}})
 }
 
 // idempotencyDoc records a handled form, keyed by its idempotency key: of

@@ -71,10 +71,11 @@ type DB struct {
 	comments    *driver.Collection
 	idempotency *driver.Collection
 
-	commentVersions *driver.Collection
-	follows         *driver.Collection
-	notifications   *driver.Collection
-	reports         *driver.Collection
+	versions      *driver.Collection
+	follows       *driver.Collection
+	notifications *driver.Collection
+	reports       *driver.Collection
+	quotes        *driver.Collection
 
 	// Realtime events (realtime.go) and, per room, the highest sequence
 	// number this process has seen taken.
@@ -132,6 +133,9 @@ func Open(ctx context.Context, uri, database string) (*DB, error) {
 	if err := d.Ping(ctx); err != nil {
 		return nil, errors.Join(err, d.Close(ctx))
 	}
+	if err := d.upgrade(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("mongo: upgrade stored documents: %w", err), d.Close(ctx))
+	}
 	if err := d.ensureIndexes(ctx); err != nil {
 		return nil, errors.Join(err, d.Close(ctx))
 	}
@@ -161,11 +165,12 @@ func newDB(client *driver.Client, database string) *DB {
 		comments:      db.Collection("comments"),
 		idempotency:   db.Collection("idempotency"),
 
-		commentVersions: db.Collection("comment_versions"),
-		follows:         db.Collection("follows"),
-		notifications:   db.Collection("notifications"),
-		reports:         db.Collection("reports"),
-		realtime:        db.Collection("realtime_events"),
+		versions:      db.Collection("versions"),
+		follows:       db.Collection("follows"),
+		notifications: db.Collection("notifications"),
+		reports:       db.Collection("reports"),
+		quotes:        db.Collection("quotes"),
+		realtime:      db.Collection("realtime_events"),
 	}
 }
 
@@ -236,15 +241,17 @@ var indexes = map[string][]index{
 	},
 	"events": {
 		{name: "issue_seq_unique", keys: bson.D{{Key: "issue_id", Value: 1}, {Key: "seq", Value: 1}}, unique: true},
+		{name: "issue_key_unique", keys: bson.D{{Key: "issue_id", Value: 1}, {Key: "key", Value: 1}}, unique: true},
 	},
 	"supports": {
 		{name: "support_unique", keys: bson.D{{Key: "issue_id", Value: 1}, {Key: "key", Value: 1}}, unique: true},
 	},
 	"comments": {
 		{name: "issue_created", keys: bson.D{{Key: "issue_id", Value: 1}, {Key: "created_at", Value: 1}}},
+		{name: "forum_held", keys: bson.D{{Key: "forum_id", Value: 1}, {Key: "held", Value: 1}}},
 	},
-	"comment_versions": {
-		{name: "comment_seq_unique", keys: bson.D{{Key: "comment_id", Value: 1}, {Key: "seq", Value: 1}}, unique: true},
+	"versions": {
+		{name: "item_seq_unique", keys: bson.D{{Key: "item_id", Value: 1}, {Key: "seq", Value: 1}}, unique: true},
 	},
 	"follows": {
 		{name: "follow_unique", keys: bson.D{{Key: "issue_id", Value: 1}, {Key: "user_id", Value: 1}}, unique: true},
@@ -254,6 +261,10 @@ var indexes = map[string][]index{
 	},
 	"reports": {
 		{name: "forum_at", keys: bson.D{{Key: "forum_id", Value: 1}, {Key: "at", Value: -1}}},
+		{name: "report_unique", keys: bson.D{{Key: "item_id", Value: 1}, {Key: "reporter_id", Value: 1}}, unique: true},
+	},
+	"quotes": {
+		{name: "issue_at", keys: bson.D{{Key: "issue_id", Value: 1}, {Key: "at", Value: 1}}},
 	},
 	"realtime_events": {
 		{name: "room_seq_unique", keys: bson.D{{Key: "room", Value: 1}, {Key: "seq", Value: 1}}, unique: true},

@@ -78,12 +78,12 @@ func TestIndexes(t *testing.T) {
 		"issues":      {"forum": false},
 		"events":      {"issue_seq_unique": true},
 		"supports":    {"support_unique": true},
-		"comments":    {"issue_created": false},
+		"comments":    {"issue_created": false, "forum_held": false},
 
-		"comment_versions": {"comment_seq_unique": true},
-		"follows":          {"follow_unique": true},
-		"notifications":    {"user_at": false},
-		"reports":          {"forum_at": false},
+		"versions":      {"item_seq_unique": true},
+		"follows":       {"follow_unique": true},
+		"notifications": {"user_at": false},
+		"reports":       {"forum_at": false, "report_unique": true},
 	}
 	for coll, ixs := range want {
 		specs, err := client.Database(name).Collection(coll).Indexes().ListSpecifications(t.Context())

@@ -30,17 +30,22 @@ func fromJSON(s string) ([]string, error) {
 }
 
 const forumColumns = `id, org_id, name, area, description, languages, pre_moderate, allow_anonymous, visitor_support,
-	open_join, response_target_days, safeguarding_lead_id, themes, created_at`
+	open_join, response_target_days, safeguarding_lead_id, themes, created_at,
+	pre_moderate_anonymous, report_threshold, safeguarding_deputy_id, escalate_hours, risk_terms`
 
 func scanForum(row interface{ Scan(...any) error }) (*forum.Forum, error) {
 	var f forum.Forum
-	var langs, themes string
+	var langs, themes, terms string
 	var created int64
 	if err := row.Scan(&f.ID, &f.OrgID, &f.Name, &f.Area, &f.Description, &langs, &f.PreModerate, &f.AllowAnonymous,
-		&f.VisitorSupport, &f.OpenJoin, &f.ResponseTargetDays, &f.SafeguardingLeadID, &themes, &created); err != nil {
+		&f.VisitorSupport, &f.OpenJoin, &f.ResponseTargetDays, &f.SafeguardingLeadID, &themes, &created,
+		&f.PreModerateAnonymous, &f.ReportThreshold, &f.SafeguardingDeputyID, &f.EscalateHours, &terms); err != nil {
 		return nil, translate(err)
 	}
 	var err error
+	if f.RiskTerms, err = fromJSON(terms); err != nil {
+		return nil, err
+	}
 	if f.Languages, err = fromJSON(langs); err != nil {
 		return nil, err
 	}
@@ -53,18 +58,21 @@ func scanForum(row interface{ Scan(...any) error }) (*forum.Forum, error) {
 
 // CreateForum inserts a forum.
 func (d *DB) CreateForum(ctx context.Context, f *forum.Forum) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO forums (`+forumColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := d.db.ExecContext(ctx, `INSERT INTO forums (`+forumColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		f.ID, f.OrgID, f.Name, f.Area, f.Description, toJSON(f.Languages), f.PreModerate, f.AllowAnonymous, f.VisitorSupport,
-		f.OpenJoin, f.ResponseTargetDays, f.SafeguardingLeadID, toJSON(f.Themes), ms(f.CreatedAt))
+		f.OpenJoin, f.ResponseTargetDays, f.SafeguardingLeadID, toJSON(f.Themes), ms(f.CreatedAt),
+		f.PreModerateAnonymous, f.ReportThreshold, f.SafeguardingDeputyID, f.EscalateHours, toJSON(f.RiskTerms))
 	return translate(err)
 }
 
 // UpdateForum replaces a forum's settings.
 func (d *DB) UpdateForum(ctx context.Context, f *forum.Forum) error {
 	return d.execOne(ctx, `UPDATE forums SET org_id = ?, name = ?, area = ?, description = ?, languages = ?, pre_moderate = ?,
-		allow_anonymous = ?, visitor_support = ?, open_join = ?, response_target_days = ?, safeguarding_lead_id = ?, themes = ? WHERE id = ?`,
+		allow_anonymous = ?, visitor_support = ?, open_join = ?, response_target_days = ?, safeguarding_lead_id = ?, themes = ?,
+		pre_moderate_anonymous = ?, report_threshold = ?, safeguarding_deputy_id = ?, escalate_hours = ?, risk_terms = ? WHERE id = ?`,
 		f.OrgID, f.Name, f.Area, f.Description, toJSON(f.Languages), f.PreModerate, f.AllowAnonymous, f.VisitorSupport,
-		f.OpenJoin, f.ResponseTargetDays, f.SafeguardingLeadID, toJSON(f.Themes), f.ID)
+		f.OpenJoin, f.ResponseTargetDays, f.SafeguardingLeadID, toJSON(f.Themes),
+		f.PreModerateAnonymous, f.ReportThreshold, f.SafeguardingDeputyID, f.EscalateHours, toJSON(f.RiskTerms), f.ID)
 }
 
 // FindForum returns a forum.
@@ -135,28 +143,46 @@ func (d *DB) ListMemberships(ctx context.Context, userID string) ([]*forum.Membe
 	return queryAll(ctx, d, scanMember, `SELECT `+memberColumns+` FROM members WHERE user_id = ? ORDER BY forum_id`, userID)
 }
 
-const issueColumns = `id, forum_id, title, body, lang, author_id, author_name, anonymous, themes, created_at, status`
+const issueColumns = `id, forum_id, title, body, lang, author_id, author_name, anonymous, themes, created_at, status,
+	on_behalf, held, held_at, hidden, edit_note, erased`
 
 func scanIssue(row interface{ Scan(...any) error }) (*forum.Issue, error) {
 	var i forum.Issue
+	return &i, scanIssueInto(row, &i)
+}
+
+// scanIssueInto scans issueColumns, then any extra columns, into i.
+func scanIssueInto(row interface{ Scan(...any) error }, i *forum.Issue, extra ...any) error {
 	var themes string
-	var created int64
-	if err := row.Scan(&i.ID, &i.ForumID, &i.Title, &i.Body, &i.Lang, &i.AuthorID, &i.AuthorName, &i.Anonymous, &themes, &created, &i.Status); err != nil {
-		return nil, translate(err)
+	var created, heldAt int64
+	dest := append([]any{&i.ID, &i.ForumID, &i.Title, &i.Body, &i.Lang, &i.AuthorID, &i.AuthorName, &i.Anonymous, &themes, &created, &i.Status,
+		&i.OnBehalf, &i.Held, &heldAt, &i.Hidden, &i.EditNote, &i.Erased}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return translate(err)
 	}
+	i.HeldAt, i.CreatedAt = fromMS(heldAt), fromMS(created)
 	var err error
-	if i.Themes, err = fromJSON(themes); err != nil {
-		return nil, err
-	}
-	i.CreatedAt = fromMS(created)
-	return &i, nil
+	i.Themes, err = fromJSON(themes)
+	return err
 }
 
 // CreateIssue inserts an issue.
 func (d *DB) CreateIssue(ctx context.Context, i *forum.Issue) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO issues (`+issueColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		i.ID, i.ForumID, i.Title, i.Body, i.Lang, i.AuthorID, i.AuthorName, i.Anonymous, toJSON(i.Themes), ms(i.CreatedAt), i.Status)
+	_, err := d.db.ExecContext(ctx, `INSERT INTO issues (`+issueColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		i.ID, i.ForumID, i.Title, i.Body, i.Lang, i.AuthorID, i.AuthorName, i.Anonymous, toJSON(i.Themes), ms(i.CreatedAt), i.Status,
+		i.OnBehalf, i.Held, ms(i.HeldAt), i.Hidden, i.EditNote, i.Erased)
 	return translate(err)
+}
+
+// UpdateIssue replaces an issue's title, text, themes and moderation.
+func (d *DB) UpdateIssue(ctx context.Context, i *forum.Issue) error {
+	return d.execOne(ctx, `UPDATE issues SET title = ?, body = ?, themes = ?, held = ?, held_at = ?, hidden = ?, edit_note = ?, erased = ? WHERE id = ?`,
+		i.Title, i.Body, toJSON(i.Themes), i.Held, ms(i.HeldAt), i.Hidden, i.EditNote, i.Erased, i.ID)
+}
+
+// ListHeldIssues returns a forum's held issues, oldest hold first.
+func (d *DB) ListHeldIssues(ctx context.Context, forumID string) ([]*forum.Issue, error) {
+	return queryAll(ctx, d, scanIssue, `SELECT `+issueColumns+` FROM issues WHERE forum_id = ? AND held != '' ORDER BY held_at, id`, forumID)
 }
 
 // FindIssue returns an issue.
@@ -187,15 +213,18 @@ func (d *DB) ListIssues(ctx context.Context, f forum.IssueFilter) ([]*forum.Issu
 			args = append(args, s)
 		}
 	}
+	if !f.Held {
+		where = append(where, "i.held = ''")
+	}
 	if f.Theme != "" {
 		where = append(where, "EXISTS (SELECT 1 FROM json_each(i.themes) WHERE value = ?)")
 		args = append(args, f.Theme)
 	}
 	q := `SELECT ` + prefixed("i.", issueColumns) + `,
 		(SELECT COUNT(*) FROM supports s WHERE s.issue_id = i.id),
-		(SELECT COUNT(*) FROM comments c WHERE c.issue_id = i.id),
+		(SELECT COUNT(*) FROM comments c WHERE c.issue_id = i.id AND c.held = ''),
 		MAX(i.created_at,
-			COALESCE((SELECT MAX(created_at) FROM comments c WHERE c.issue_id = i.id), 0),
+			COALESCE((SELECT MAX(created_at) FROM comments c WHERE c.issue_id = i.id AND c.held = ''), 0),
 			COALESCE((SELECT MAX(at) FROM events e WHERE e.issue_id = i.id), 0))
 		FROM issues i WHERE ` + strings.Join(where, " AND ")
 	rows, err := d.db.QueryContext(ctx, q, args...)
@@ -206,16 +235,11 @@ func (d *DB) ListIssues(ctx context.Context, f forum.IssueFilter) ([]*forum.Issu
 	var all []*forum.IssueSummary
 	for rows.Next() {
 		var sum forum.IssueSummary
-		var themes string
-		var created, active int64
-		if err := rows.Scan(&sum.ID, &sum.ForumID, &sum.Title, &sum.Body, &sum.Lang, &sum.AuthorID, &sum.AuthorName, &sum.Anonymous,
-			&themes, &created, &sum.Status, &sum.Supports, &sum.Comments, &active); err != nil {
-			return nil, 0, translate(err)
-		}
-		if sum.Themes, err = fromJSON(themes); err != nil {
+		var active int64
+		if err := scanIssueInto(rows, &sum.Issue, &sum.Supports, &sum.Comments, &active); err != nil {
 			return nil, 0, err
 		}
-		sum.CreatedAt, sum.LastActivity = fromMS(created), fromMS(active)
+		sum.LastActivity = fromMS(active)
 		if forum.MatchesQuery(sum.Title, sum.Body, f.Query) { // in Go: Unicode case folding, same on every store
 			all = append(all, &sum)
 		}
@@ -268,8 +292,8 @@ func page[T any](all []T, offset, limit int) []T {
 
 // IssueCandidates returns the forum's issues that are not closed.
 func (d *DB) IssueCandidates(ctx context.Context, forumID string) ([]forum.Candidate, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, title, body FROM issues WHERE forum_id = ? AND status NOT IN (?, ?, ?)`,
-		forumID, forum.StatusResolved, forum.StatusNotPossible, forum.StatusMerged)
+	rows, err := d.db.QueryContext(ctx, `SELECT id, title, body FROM issues WHERE forum_id = ? AND status NOT IN (?, ?, ?, ?) AND held = '' AND hidden = ''`,
+		forumID, forum.StatusResolved, forum.StatusNotPossible, forum.StatusMerged, forum.StatusInReview)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -287,22 +311,42 @@ func (d *DB) IssueCandidates(ctx context.Context, forumID string) ([]forum.Candi
 
 // AddEvent inserts a history event under its (issue, seq) key.
 func (d *DB) AddEvent(ctx context.Context, e *forum.Event) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO events (issue_id, seq, kind, status, actor, actor_id, note, private, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.IssueID, e.Seq, e.Kind, e.Status, e.Actor, e.ActorID, e.Note, e.Private, ms(e.At))
+	_, err := d.db.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.IssueID, e.Seq, e.Kind, e.Status, e.Actor, e.ActorID, e.Note, e.Private, ms(e.At), e.Ref, e.Key)
 	return translate(err)
+}
+
+const eventColumns = `issue_id, seq, kind, status, actor, actor_id, note, private, at, ref, key`
+
+func scanEvent(row interface{ Scan(...any) error }) (*forum.Event, error) {
+	var e forum.Event
+	var at int64
+	if err := row.Scan(&e.IssueID, &e.Seq, &e.Kind, &e.Status, &e.Actor, &e.ActorID, &e.Note, &e.Private, &at, &e.Ref, &e.Key); err != nil {
+		return nil, translate(err)
+	}
+	e.At = fromMS(at)
+	return &e, nil
 }
 
 // ListEvents returns an issue's history in order.
 func (d *DB) ListEvents(ctx context.Context, issueID string) ([]*forum.Event, error) {
-	return queryAll(ctx, d, func(row interface{ Scan(...any) error }) (*forum.Event, error) {
-		var e forum.Event
-		var at int64
-		if err := row.Scan(&e.IssueID, &e.Seq, &e.Kind, &e.Status, &e.Actor, &e.ActorID, &e.Note, &e.Private, &at); err != nil {
-			return nil, translate(err)
-		}
-		e.At = fromMS(at)
-		return &e, nil
-	}, `SELECT issue_id, seq, kind, status, actor, actor_id, note, private, at FROM events WHERE issue_id = ? ORDER BY seq`, issueID)
+	return queryAll(ctx, d, scanEvent, `SELECT `+eventColumns+` FROM events WHERE issue_id = ? ORDER BY seq`, issueID)
+}
+
+// ListEventsOf returns several issues' events of some kinds, each issue's in order.
+func (d *DB) ListEventsOf(ctx context.Context, issueIDs []string, kinds []forum.EventKind) ([]*forum.Event, error) {
+	if len(issueIDs) == 0 || len(kinds) == 0 {
+		return nil, nil
+	}
+	var args []any
+	for _, id := range issueIDs {
+		args = append(args, id)
+	}
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	return queryAll(ctx, d, scanEvent, `SELECT `+eventColumns+` FROM events WHERE issue_id IN (?`+strings.Repeat(", ?", len(issueIDs)-1)+
+		`) AND kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`) ORDER BY issue_id, seq`, args...)
 }
 
 // AddFollowUp inserts a follow-up code record.
@@ -341,6 +385,19 @@ func (d *DB) HasSupport(ctx context.Context, issueID, key string) (bool, error) 
 	return d.exists(ctx, `SELECT 1 FROM supports WHERE issue_id = ? AND key = ?`, issueID, key)
 }
 
+// ListSupports returns an issue's supports.
+func (d *DB) ListSupports(ctx context.Context, issueID string) ([]*forum.Support, error) {
+	return queryAll(ctx, d, func(row interface{ Scan(...any) error }) (*forum.Support, error) {
+		var s forum.Support
+		var at int64
+		if err := row.Scan(&s.IssueID, &s.Key, &at); err != nil {
+			return nil, translate(err)
+		}
+		s.At = fromMS(at)
+		return &s, nil
+	}, `SELECT issue_id, key, at FROM supports WHERE issue_id = ? ORDER BY at, key`, issueID)
+}
+
 // CountSupports counts an issue's supports.
 func (d *DB) CountSupports(ctx context.Context, issueID string) (int, error) {
 	var n int
@@ -350,20 +407,21 @@ func (d *DB) CountSupports(ctx context.Context, issueID string) (int, error) {
 
 // AddComment inserts a comment.
 func (d *DB) AddComment(ctx context.Context, c *forum.Comment) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO comments (`+commentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.IssueID, c.AuthorID, c.AuthorName, c.Body, ms(c.CreatedAt), ms(c.EditedAt))
+	_, err := d.db.ExecContext(ctx, `INSERT INTO comments (`+commentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.IssueID, c.AuthorID, c.AuthorName, c.Body, ms(c.CreatedAt), ms(c.EditedAt), c.ForumID, c.Held, ms(c.HeldAt), c.Hidden, c.EditNote, c.Erased)
 	return translate(err)
 }
 
-const commentColumns = `id, issue_id, author_id, author_name, body, created_at, edited_at`
+const commentColumns = `id, issue_id, author_id, author_name, body, created_at, edited_at, forum_id, held, held_at, hidden, edit_note, erased`
 
 func scanComment(row interface{ Scan(...any) error }) (*forum.Comment, error) {
 	var c forum.Comment
-	var created, edited int64
-	if err := row.Scan(&c.ID, &c.IssueID, &c.AuthorID, &c.AuthorName, &c.Body, &created, &edited); err != nil {
+	var created, edited, heldAt int64
+	if err := row.Scan(&c.ID, &c.IssueID, &c.AuthorID, &c.AuthorName, &c.Body, &created, &edited,
+		&c.ForumID, &c.Held, &heldAt, &c.Hidden, &c.EditNote, &c.Erased); err != nil {
 		return nil, translate(err)
 	}
-	c.CreatedAt, c.EditedAt = fromMS(created), fromMS(edited)
+	c.CreatedAt, c.EditedAt, c.HeldAt = fromMS(created), fromMS(edited), fromMS(heldAt)
 	return &c, nil
 }
 
@@ -377,28 +435,40 @@ func (d *DB) FindComment(ctx context.Context, id string) (*forum.Comment, error)
 	return scanComment(d.db.QueryRowContext(ctx, `SELECT `+commentColumns+` FROM comments WHERE id = ?`, id))
 }
 
-// UpdateComment replaces a comment's body and edit time.
+// UpdateComment replaces a comment's body, edit time and moderation.
 func (d *DB) UpdateComment(ctx context.Context, c *forum.Comment) error {
-	return d.execOne(ctx, `UPDATE comments SET body = ?, edited_at = ? WHERE id = ?`, c.Body, ms(c.EditedAt), c.ID)
+	return d.execOne(ctx, `UPDATE comments SET body = ?, edited_at = ?, held = ?, held_at = ?, hidden = ?, edit_note = ?, erased = ? WHERE id = ?`,
+		c.Body, ms(c.EditedAt), c.Held, ms(c.HeldAt), c.Hidden, c.EditNote, c.Erased, c.ID)
 }
 
-// AddCommentVersion keeps an earlier text of a comment.
-func (d *DB) AddCommentVersion(ctx context.Context, v *forum.CommentVersion) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO comment_versions (comment_id, seq, body, at) VALUES (?, ?, ?, ?)`, v.CommentID, v.Seq, v.Body, ms(v.At))
+// ListHeldComments returns a forum's held comments, oldest hold first.
+func (d *DB) ListHeldComments(ctx context.Context, forumID string) ([]*forum.Comment, error) {
+	return queryAll(ctx, d, scanComment, `SELECT `+commentColumns+` FROM comments WHERE forum_id = ? AND held != '' ORDER BY held_at, id`, forumID)
+}
+
+// AddVersion keeps an earlier text of an issue or comment.
+func (d *DB) AddVersion(ctx context.Context, v *forum.Version) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO versions (item_id, seq, title, body, at) VALUES (?, ?, ?, ?, ?)`, v.ItemID, v.Seq, v.Title, v.Body, ms(v.At))
 	return translate(err)
 }
 
-// ListCommentVersions returns a comment's earlier texts, oldest first.
-func (d *DB) ListCommentVersions(ctx context.Context, commentID string) ([]*forum.CommentVersion, error) {
-	return queryAll(ctx, d, func(row interface{ Scan(...any) error }) (*forum.CommentVersion, error) {
-		var v forum.CommentVersion
+// EraseVersions empties the title and text of an item's earlier texts.
+func (d *DB) EraseVersions(ctx context.Context, itemID string) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE versions SET title = '', body = '' WHERE item_id = ?`, itemID)
+	return translate(err)
+}
+
+// ListVersions returns an item's earlier texts, oldest first.
+func (d *DB) ListVersions(ctx context.Context, itemID string) ([]*forum.Version, error) {
+	return queryAll(ctx, d, func(row interface{ Scan(...any) error }) (*forum.Version, error) {
+		var v forum.Version
 		var at int64
-		if err := row.Scan(&v.CommentID, &v.Seq, &v.Body, &at); err != nil {
+		if err := row.Scan(&v.ItemID, &v.Seq, &v.Title, &v.Body, &at); err != nil {
 			return nil, translate(err)
 		}
 		v.At = fromMS(at)
 		return &v, nil
-	}, `SELECT comment_id, seq, body, at FROM comment_versions WHERE comment_id = ? ORDER BY seq`, commentID)
+	}, `SELECT item_id, seq, title, body, at FROM versions WHERE item_id = ? ORDER BY seq`, itemID)
 }
 
 // AddFollow makes a person follow an issue.
@@ -437,8 +507,8 @@ func (d *DB) ListFollowers(ctx context.Context, issueID string) ([]string, error
 
 // AddNotification inserts a notification.
 func (d *DB) AddNotification(ctx context.Context, n *forum.Notification) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO notifications (id, user_id, issue_id, title, kind, status, at, read) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		n.ID, n.UserID, n.IssueID, n.Title, n.Kind, n.Status, ms(n.At), n.Read)
+	_, err := d.db.ExecContext(ctx, `INSERT INTO notifications (id, user_id, issue_id, title, kind, status, at, read, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.ID, n.UserID, n.IssueID, n.Title, n.Kind, n.Status, ms(n.At), n.Read, n.Note)
 	return translate(err)
 }
 
@@ -447,12 +517,12 @@ func (d *DB) ListNotifications(ctx context.Context, userID string, limit int) ([
 	return queryAll(ctx, d, func(row interface{ Scan(...any) error }) (*forum.Notification, error) {
 		var n forum.Notification
 		var at int64
-		if err := row.Scan(&n.ID, &n.UserID, &n.IssueID, &n.Title, &n.Kind, &n.Status, &at, &n.Read); err != nil {
+		if err := row.Scan(&n.ID, &n.UserID, &n.IssueID, &n.Title, &n.Kind, &n.Status, &at, &n.Read, &n.Note); err != nil {
 			return nil, translate(err)
 		}
 		n.At = fromMS(at)
 		return &n, nil
-	}, `SELECT id, user_id, issue_id, title, kind, status, at, read FROM notifications WHERE user_id = ? ORDER BY at DESC, id LIMIT ?`, userID, limit)
+	}, `SELECT id, user_id, issue_id, title, kind, status, at, read, note FROM notifications WHERE user_id = ? ORDER BY at DESC, id LIMIT ?`, userID, limit)
 }
 
 // CountUnread counts a person's unread notifications.
@@ -468,24 +538,73 @@ func (d *DB) MarkRead(ctx context.Context, userID string) error {
 	return translate(err)
 }
 
-// AddReport inserts a report.
+// AddReport inserts a report; one per reporter per item.
 func (d *DB) AddReport(ctx context.Context, r *forum.Report) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO reports (id, forum_id, issue_id, comment_id, reporter_id, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.ForumID, r.IssueID, r.CommentID, r.ReporterID, r.Reason, ms(r.At))
+	_, err := d.db.ExecContext(ctx, `INSERT INTO reports (id, forum_id, issue_id, comment_id, reporter_id, reason, detail, at, resolved, item_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.ForumID, r.IssueID, r.CommentID, r.ReporterID, r.Reason, r.Detail, ms(r.At), r.Resolved, r.Item())
 	return translate(err)
 }
 
-// ListReports returns a forum's reports, newest first.
-func (d *DB) ListReports(ctx context.Context, forumID string) ([]*forum.Report, error) {
+// ListReports returns a forum's reports (only the open ones if asked), newest first.
+func (d *DB) ListReports(ctx context.Context, forumID string, open bool) ([]*forum.Report, error) {
+	q := `SELECT id, forum_id, issue_id, comment_id, reporter_id, reason, detail, at, resolved FROM reports WHERE forum_id = ?`
+	if open {
+		q += ` AND resolved = 0`
+	}
 	return queryAll(ctx, d, func(row interface{ Scan(...any) error }) (*forum.Report, error) {
 		var r forum.Report
 		var at int64
-		if err := row.Scan(&r.ID, &r.ForumID, &r.IssueID, &r.CommentID, &r.ReporterID, &r.Reason, &at); err != nil {
+		if err := row.Scan(&r.ID, &r.ForumID, &r.IssueID, &r.CommentID, &r.ReporterID, &r.Reason, &r.Detail, &at, &r.Resolved); err != nil {
 			return nil, translate(err)
 		}
 		r.At = fromMS(at)
 		return &r, nil
-	}, `SELECT id, forum_id, issue_id, comment_id, reporter_id, reason, at FROM reports WHERE forum_id = ? ORDER BY at DESC, id`, forumID)
+	}, q+` ORDER BY at DESC, id`, forumID)
+}
+
+// CountReports counts an item's open reports.
+func (d *DB) CountReports(ctx context.Context, itemID string) (int, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM reports WHERE item_id = ? AND resolved = 0`, itemID).Scan(&n)
+	return n, translate(err)
+}
+
+// ResolveReports closes an item's open reports.
+func (d *DB) ResolveReports(ctx context.Context, itemID string) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE reports SET resolved = 1 WHERE item_id = ? AND resolved = 0`, itemID)
+	return translate(err)
+}
+
+// AddQuote inserts a quote.
+func (d *DB) AddQuote(ctx context.Context, q *forum.Quote) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO quotes (id, issue_id, forum_id, text, by_id, at) VALUES (?, ?, ?, ?, ?, ?)`,
+		q.ID, q.IssueID, q.ForumID, q.Text, q.ByID, ms(q.At))
+	return translate(err)
+}
+
+// ListQuotes returns an issue's quotes, oldest first.
+func (d *DB) ListQuotes(ctx context.Context, issueID string) ([]*forum.Quote, error) {
+	return queryAll(ctx, d, func(row interface{ Scan(...any) error }) (*forum.Quote, error) {
+		var q forum.Quote
+		var at int64
+		if err := row.Scan(&q.ID, &q.IssueID, &q.ForumID, &q.Text, &q.ByID, &at); err != nil {
+			return nil, translate(err)
+		}
+		q.At = fromMS(at)
+		return &q, nil
+	}, `SELECT id, issue_id, forum_id, text, by_id, at FROM quotes WHERE issue_id = ? ORDER BY at, id`, issueID)
+}
+
+// RemoveQuote deletes one of an issue's quotes.
+func (d *DB) RemoveQuote(ctx context.Context, issueID, id string) error {
+	return d.execOne(ctx, `DELETE FROM quotes WHERE issue_id = ? AND id = ?`, issueID, id)
+}
+
+// RemoveQuotes deletes every quote of an issue.
+func (d *DB) RemoveQuotes(ctx context.Context, issueID string) error {
+	_, err := d.db.ExecContext(ctx, `DELETE FROM quotes WHERE issue_id = ?`, issueID)
+	return translate(err)
 }
 
 // AddIdempotency records a handled form.

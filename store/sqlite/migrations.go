@@ -215,6 +215,61 @@ var migrations = []string{
 	ALTER TABLE audit ADD COLUMN before TEXT NOT NULL DEFAULT '';
 	ALTER TABLE audit ADD COLUMN after TEXT NOT NULL DEFAULT '';
 	CREATE INDEX audit_forum ON audit (forum, seq);`,
+	// 6: moderation. Forums' moderation settings; issues and comments carry
+	// what facilitators did (held, hidden, edited); comments know their
+	// forum for the queue; one versions table keeps earlier texts of issues
+	// and comments; reports get a reason from the short list, the
+	// reporter's words, and one report per member per item.
+	`ALTER TABLE forums ADD COLUMN pre_moderate_anonymous INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE forums ADD COLUMN report_threshold INTEGER NOT NULL DEFAULT 3;
+	ALTER TABLE forums ADD COLUMN safeguarding_deputy_id TEXT NOT NULL DEFAULT '';
+	ALTER TABLE forums ADD COLUMN escalate_hours INTEGER NOT NULL DEFAULT 24;
+	ALTER TABLE forums ADD COLUMN risk_terms TEXT NOT NULL DEFAULT '[]';
+	ALTER TABLE issues ADD COLUMN on_behalf INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE issues ADD COLUMN held TEXT NOT NULL DEFAULT '';
+	ALTER TABLE issues ADD COLUMN held_at INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE issues ADD COLUMN hidden TEXT NOT NULL DEFAULT '';
+	ALTER TABLE issues ADD COLUMN edit_note TEXT NOT NULL DEFAULT '';
+	ALTER TABLE issues ADD COLUMN erased TEXT NOT NULL DEFAULT '';
+	CREATE INDEX issues_held ON issues (forum_id, held_at) WHERE held != '';
+	ALTER TABLE comments ADD COLUMN forum_id TEXT NOT NULL DEFAULT '';
+	UPDATE comments SET forum_id = COALESCE((SELECT forum_id FROM issues WHERE issues.id = comments.issue_id), '');
+	ALTER TABLE comments ADD COLUMN held TEXT NOT NULL DEFAULT '';
+	ALTER TABLE comments ADD COLUMN held_at INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE comments ADD COLUMN hidden TEXT NOT NULL DEFAULT '';
+	ALTER TABLE comments ADD COLUMN edit_note TEXT NOT NULL DEFAULT '';
+	ALTER TABLE comments ADD COLUMN erased TEXT NOT NULL DEFAULT '';
+	CREATE INDEX comments_held ON comments (forum_id, held_at) WHERE held != '';
+	ALTER TABLE events ADD COLUMN ref TEXT NOT NULL DEFAULT '';
+	ALTER TABLE events ADD COLUMN key TEXT NOT NULL DEFAULT '';
+	CREATE UNIQUE INDEX events_key ON events (issue_id, key) WHERE key != '';
+	ALTER TABLE notifications ADD COLUMN note TEXT NOT NULL DEFAULT '';
+	CREATE TABLE versions (
+		item_id TEXT NOT NULL,
+		seq INTEGER NOT NULL,
+		title TEXT NOT NULL,
+		body TEXT NOT NULL,
+		at INTEGER NOT NULL,
+		PRIMARY KEY (item_id, seq)
+	);
+	INSERT INTO versions (item_id, seq, title, body, at) SELECT comment_id, seq, '', body, at FROM comment_versions;
+	DROP TABLE comment_versions;
+	ALTER TABLE reports ADD COLUMN item_id TEXT NOT NULL DEFAULT '';
+	ALTER TABLE reports ADD COLUMN detail TEXT NOT NULL DEFAULT '';
+	ALTER TABLE reports ADD COLUMN resolved INTEGER NOT NULL DEFAULT 0;
+	UPDATE reports SET item_id = CASE WHEN comment_id != '' THEN comment_id ELSE issue_id END, detail = reason, reason = 'other';
+	DELETE FROM reports WHERE rowid NOT IN (SELECT MIN(rowid) FROM reports GROUP BY item_id, reporter_id);
+	CREATE UNIQUE INDEX reports_item_reporter ON reports (item_id, reporter_id);
+	CREATE INDEX reports_open ON reports (forum_id, resolved, at);
+	CREATE TABLE quotes (
+		id TEXT PRIMARY KEY,
+		issue_id TEXT NOT NULL,
+		forum_id TEXT NOT NULL,
+		text TEXT NOT NULL,
+		by_id TEXT NOT NULL,
+		at INTEGER NOT NULL
+	);
+	CREATE INDEX quotes_issue ON quotes (issue_id, at);`,
 }
 
 // migrate brings the schema up to date.

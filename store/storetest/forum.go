@@ -37,6 +37,10 @@ func RunForum(t *testing.T, open ForumOpener) {
 	t.Run("Reports", func(t *testing.T) { testReports(t, open) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open) })
 	t.Run("ListIssues", func(t *testing.T) { testListIssues(t, open) })
+	t.Run("Moderation", func(t *testing.T) { testModeration(t, open) })
+	t.Run("ModerationSettings", func(t *testing.T) { testModerationSettings(t, open) })
+	t.Run("Versions", func(t *testing.T) { testVersions(t, open) })
+	t.Run("Merge", func(t *testing.T) { testMergeParts(t, open) })
 }
 
 func newForum(name string) *forum.Forum {
@@ -431,11 +435,11 @@ func testCommentEdits(t *testing.T, open ForumOpener) {
 	}
 	_, err = s.FindComment(ctx, "nope")
 	wantErr(t, err, fault.ErrNotFound)
-	must(t, s.AddCommentVersion(ctx, &forum.CommentVersion{CommentID: c.ID, Seq: 1, Body: "first text", At: now}))
-	wantErr(t, s.AddCommentVersion(ctx, &forum.CommentVersion{CommentID: c.ID, Seq: 1, Body: "x", At: now}), fault.ErrConflict)
+	must(t, s.AddVersion(ctx, &forum.Version{ItemID: c.ID, Seq: 1, Body: "first text", At: now}))
+	wantErr(t, s.AddVersion(ctx, &forum.Version{ItemID: c.ID, Seq: 1, Body: "x", At: now}), fault.ErrConflict)
 	c.Body, c.EditedAt = "second text", now.Add(time.Minute)
 	must(t, s.UpdateComment(ctx, c))
-	must(t, s.AddCommentVersion(ctx, &forum.CommentVersion{CommentID: c.ID, Seq: 2, Body: "older still", At: now.Add(-time.Minute)}))
+	must(t, s.AddVersion(ctx, &forum.Version{ItemID: c.ID, Seq: 2, Body: "older still", At: now.Add(-time.Minute)}))
 	got, err = s.FindComment(ctx, c.ID)
 	must(t, err)
 	if got.Body != "second text" {
@@ -445,10 +449,10 @@ func testCommentEdits(t *testing.T, open ForumOpener) {
 	list, err := s.ListComments(ctx, "i1")
 	must(t, err)
 	sameTime(t, "listed EditedAt", list[0].EditedAt, now.Add(time.Minute))
-	vs, err := s.ListCommentVersions(ctx, c.ID)
+	vs, err := s.ListVersions(ctx, c.ID)
 	must(t, err)
 	if len(vs) != 2 || vs[0].Body != "first text" || vs[1].Seq != 2 {
-		t.Fatalf("ListCommentVersions = %+v", vs)
+		t.Fatalf("ListVersions = %+v", vs)
 	}
 	wantErr(t, s.UpdateComment(ctx, &forum.Comment{ID: "nope"}), fault.ErrNotFound)
 }
@@ -524,12 +528,45 @@ func testNotifications(t *testing.T, open ForumOpener) {
 
 func testReports(t *testing.T, open ForumOpener) {
 	s, ctx := open(t), ctxFor(t)
-	must(t, s.AddReport(ctx, &forum.Report{ID: secret.NewID(), ForumID: "f1", IssueID: "i1", ReporterID: "u1", Reason: "Names a child", At: now}))
-	must(t, s.AddReport(ctx, &forum.Report{ID: secret.NewID(), ForumID: "f1", IssueID: "i1", CommentID: "c1", ReporterID: "u2", Reason: "Unkind", At: now.Add(time.Minute)}))
-	must(t, s.AddReport(ctx, &forum.Report{ID: secret.NewID(), ForumID: "f2", IssueID: "i9", ReporterID: "u1", Reason: "x", At: now}))
-	rs, err := s.ListReports(ctx, "f1")
+	must(t, s.AddReport(ctx, &forum.Report{ID: secret.NewID(), ForumID: "f1", IssueID: "i1", ReporterID: "u1", Reason: forum.ReportPersonal, Detail: "Names a child", At: now}))
+	must(t, s.AddReport(ctx, &forum.Report{ID: secret.NewID(), ForumID: "f1", IssueID: "i1", CommentID: "c1", ReporterID: "u2", Reason: forum.ReportUnkind, At: now.Add(time.Minute)}))
+	must(t, s.AddReport(ctx, &forum.Report{ID: secret.NewID(), ForumID: "f2", IssueID: "i9", ReporterID: "u1", Reason: forum.ReportSpam, At: now}))
+	// One report per member per item: the issue and its comment are two items.
+	wantErr(t, s.AddReport(ctx, &forum.Report{ID: secret.NewID(), ForumID: "f1", IssueID: "i1", ReporterID: "u1", Reason: forum.ReportOther, At: now}), fault.ErrConflict)
+	must(t, s.AddReport(ctx, &forum.Report{ID: secret.NewID(), ForumID: "f1", IssueID: "i1", CommentID: "c1", ReporterID: "u1", Reason: forum.ReportOther, At: now.Add(-time.Minute)}))
+	rs, err := s.ListReports(ctx, "f1", false)
 	must(t, err)
-	if len(rs) != 2 || rs[0].CommentID != "c1" || rs[0].Reason != "Unkind" || rs[1].ReporterID != "u1" || rs[1].IssueID != "i1" {
+	if len(rs) != 3 || rs[0].CommentID != "c1" || rs[0].Reason != forum.ReportUnkind || rs[1].ReporterID != "u1" || rs[1].IssueID != "i1" ||
+		rs[1].CommentID != "" || rs[1].Detail != "Names a child" || rs[1].Resolved || rs[2].CommentID != "c1" {
 		t.Fatalf("ListReports = %+v", rs)
+	}
+	n, err := s.CountReports(ctx, "c1")
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("CountReports(c1) = %d; want 2", n)
+	}
+	must(t, s.ResolveReports(ctx, "c1"))
+	n, err = s.CountReports(ctx, "c1")
+	must(t, err)
+	open1, err := s.ListReports(ctx, "f1", true)
+	must(t, err)
+	if n != 0 || len(open1) != 1 || open1[0].IssueID != "i1" || open1[0].CommentID != "" {
+		t.Fatalf("after ResolveReports: count %d, open %+v", n, open1)
+	}
+	all, err := s.ListReports(ctx, "f1", false)
+	must(t, err)
+	if len(all) != 3 || !all[0].Resolved || all[1].Resolved || !all[2].Resolved {
+		t.Fatalf("resolved reports are kept: %+v", all)
+	}
+	// Many members reporting at once, some twice: each counts once.
+	race(t, 8, func(i int) error {
+		err := s.AddReport(ctx, &forum.Report{ID: secret.NewID(), ForumID: "f1", IssueID: "i5", ReporterID: fmt.Sprintf("r%d", i%4), Reason: forum.ReportUnkind, At: now})
+		if errors.Is(err, fault.ErrConflict) {
+			return nil
+		}
+		return err
+	})
+	if n, err = s.CountReports(ctx, "i5"); err != nil || n != 4 {
+		t.Fatalf("CountReports after a race = %d, %v; want 4", n, err)
 	}
 }
