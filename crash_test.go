@@ -268,29 +268,9 @@ func crashEmail(name string) string { return strings.ToLower(name) + "@example.o
 func seedCrash(t *testing.T, storeArgs []string) *crashWorld {
 	t.Helper()
 	ctx := context.Background()
-	cfg, _, err := parseConfig("chorus", storeArgs, func(string) string { return "" }, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := open(ctx, cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := openApp(t, storeArgs...)
 	defer a.close()
-	admin, err := a.accounts.AddUser(ctx, nil, account.NewUser{Email: "ada@example.org", Name: "Ada", Password: "a long passphrase"}, account.RoleAdmin, account.Installation)
-	if err != nil {
-		t.Fatal(err)
-	}
-	by := &account.Principal{User: admin, Grants: []account.Grant{{UserID: admin.ID, Role: account.RoleAdmin, Scope: account.Installation}}}
-	org, err := a.accounts.CreateOrganisation(ctx, by, "Leicester, Leicestershire and Rutland")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := a.forums.CreateForum(ctx, by, forum.ForumSettings{OrgID: org.ID, Name: "Leicester Parent Carer Forum", Area: "Leicester",
-		AllowAnonymous: true, OpenJoin: true, Themes: []string{"Referrals"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, f := seedRegion(t, a, "Referrals")
 	w := &crashWorld{forumID: f.ID, titles: map[string]*crashWrite{}, comments: map[string][]*crashWrite{},
 		supports: map[string]map[string]bool{}, stats: map[string]int{}}
 	for i, name := range crashMembers {

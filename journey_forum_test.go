@@ -19,23 +19,26 @@ type seeded struct {
 	Routes  []string // every route's method and path, from the server's table
 }
 
-// seedForum fills a data directory with what the forum journeys start from:
-// an organisation, a forum that takes anonymous issues, a facilitator, a
-// member and one existing issue. Returns the forum.
-func seedForum(t *testing.T, dir string) *forum.Forum { return seedAll(t, dir).Forum }
+// openApp opens the app's store and services as the command line would,
+// for seeding; the caller closes it before Chorus serves the same store.
+func openApp(t *testing.T, args ...string) *app {
+	t.Helper()
+	cfg, _, err := parseConfig("chorus", args, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := open(context.Background(), cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
 
-func seedAll(t *testing.T, dir string) *seeded {
+// seedRegion adds Ada, the installation's administrator, an organisation,
+// and its forum that takes anonymous issues and lets anyone join.
+func seedRegion(t *testing.T, a *app, themes ...string) (*account.Principal, *forum.Forum) {
 	t.Helper()
 	ctx := context.Background()
-	cfg, _, err := parseConfig("chorus", []string{"--data-dir", dir}, func(string) string { return "" }, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := open(ctx, cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.close()
 	admin, err := a.accounts.AddUser(ctx, nil, account.NewUser{Email: "ada@example.org", Name: "Ada", Password: "a long passphrase"}, account.RoleAdmin, account.Installation)
 	if err != nil {
 		t.Fatal(err)
@@ -46,10 +49,24 @@ func seedAll(t *testing.T, dir string) *seeded {
 		t.Fatal(err)
 	}
 	f, err := a.forums.CreateForum(ctx, by, forum.ForumSettings{OrgID: org.ID, Name: "Leicester Parent Carer Forum", Area: "Leicester",
-		AllowAnonymous: true, OpenJoin: true, Themes: []string{"Referrals", "School transport"}})
+		AllowAnonymous: true, OpenJoin: true, Themes: themes})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return by, f
+}
+
+// seedForum fills a data directory with what the forum journeys start from:
+// an organisation, a forum that takes anonymous issues, a facilitator, a
+// member and one existing issue. Returns the forum.
+func seedForum(t *testing.T, dir string) *forum.Forum { return seedAll(t, dir).Forum }
+
+func seedAll(t *testing.T, dir string) *seeded {
+	t.Helper()
+	ctx := context.Background()
+	a := openApp(t, "--data-dir", dir)
+	defer a.close()
+	by, f := seedRegion(t, a, "Referrals", "School transport")
 	out := &seeded{Forum: f}
 	srv, _, err := a.server()
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -38,14 +37,7 @@ func seedModeration(t *testing.T, dir string) *moderationSeed {
 	t.Helper()
 	out := &moderationSeed{seeded: seedAll(t, dir)}
 	ctx := context.Background()
-	cfg, _, err := parseConfig("chorus", []string{"--data-dir", dir}, func(string) string { return "" }, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := open(ctx, cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := openApp(t, "--data-dir", dir)
 	defer a.close()
 	users := map[string]*account.User{}
 	for email, display := range map[string]string{"bea@example.org": "Bea", "cai@example.org": "Cai", "lee@example.org": ""} {

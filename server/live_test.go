@@ -40,6 +40,23 @@ func dialLiveLang(t *testing.T, e *env, origin, lang string) (*websocket.Conn, *
 	return websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(e.URL, "http")+"/live", h)
 }
 
+// dialLiveAs opens the live websocket with c's session, closed when the
+// test ends.
+func dialLiveAs(t *testing.T, e *env, c *client) *websocket.Conn {
+	t.Helper()
+	h := http.Header{}
+	h.Set("Origin", e.URL)
+	for _, ck := range c.http.Jar.Cookies(mustURL(t, e.URL)) {
+		h.Add("Cookie", ck.Name+"="+ck.Value)
+	}
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(e.URL, "http")+"/live", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	return ws
+}
+
 // follow opens a live connection in a language and joins room.
 func follow(t *testing.T, e *env, lang, room string) *websocket.Conn {
 	t.Helper()
@@ -160,16 +177,7 @@ func TestLiveRoomPermission(t *testing.T) {
 // TestSignOutClosesLive: signing out ends that session's live connections.
 func TestSignOutClosesLive(t *testing.T) {
 	fe := newForumEnv(t, "sqlite", forum.ForumSettings{AllowAnonymous: true})
-	h := http.Header{}
-	h.Set("Origin", fe.URL)
-	for _, ck := range fe.Member.http.Jar.Cookies(mustURL(t, fe.URL)) {
-		h.Add("Cookie", ck.Name+"="+ck.Value)
-	}
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(fe.URL, "http")+"/live", h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
+	ws := dialLiveAs(t, fe.env, fe.Member)
 	ws.WriteJSON(map[string]any{"type": "subscribe", "room": "forum:" + fe.Forum.ID})
 	next(t, ws, "subscribed")
 	wantStatus(t, fe.Member.post("/signout", url.Values{"csrf": {fe.Member.csrf("/account")}}), 303)

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -377,16 +376,7 @@ func testEscalation(t *testing.T, store string) {
 // answer ("subscribed" or "error") is returned with the connection.
 func followAs(t *testing.T, e *env, c *client, room string) (*websocket.Conn, liveMsg) {
 	t.Helper()
-	h := http.Header{}
-	h.Set("Origin", e.URL)
-	for _, ck := range c.http.Jar.Cookies(mustURL(t, e.URL)) {
-		h.Add("Cookie", ck.Name+"="+ck.Value)
-	}
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(e.URL, "http")+"/live", h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ws.Close() })
+	ws := dialLiveAs(t, e, c)
 	ws.WriteJSON(map[string]any{"type": "subscribe", "room": room})
 	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for {
