@@ -73,6 +73,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
+	switch {
+	case len(rest) > 0 && rest[0] == "restore": // before the store is opened: it is replaced
+		return restore(ctx, cfg, rest[1:], stdout, stderr)
+	case len(rest) > 0 && rest[0] == "healthcheck": // asks a running Chorus; opens nothing
+		return healthcheck(ctx, cfg, stdout)
+	}
 	a, err := open(ctx, cfg, stderr)
 	if err != nil {
 		return err
@@ -85,6 +91,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return a.userAdd(ctx, rest[2:], stdin, stdout, stderr)
 	case rest[0] == "demo":
 		return a.demo(ctx, stdout)
+	case rest[0] == "backup":
+		return a.backup(ctx, rest[1:], stdout, stderr)
 	}
 	return fmt.Errorf("unknown command %q (see --help)", strings.Join(rest, " "))
 }
