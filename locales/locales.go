@@ -20,12 +20,16 @@ type Language struct {
 	Tag  string // BCP 47 tag, also the file name
 	Name string // the language's name in itself
 	Dir  string // "ltr" or "rtl"
+	// SafeguardingReviewed: a native speaker has checked this language's
+	// safeguarding help text. Until then the English text is shown beside
+	// it, so that nobody in danger depends on an unchecked translation.
+	SafeguardingReviewed bool
 }
 
 // Languages lists the complete interface languages, English first: it is the
 // fallback for anything missing.
 var Languages = []Language{
-	{Tag: "en", Name: "English", Dir: "ltr"},
+	{Tag: "en", Name: "English", Dir: "ltr", SafeguardingReviewed: true},
 	{Tag: "ur", Name: "اردو", Dir: "rtl"},
 }
 

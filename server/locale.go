@@ -18,6 +18,7 @@ const langCookie = "chorus_lang"
 type Tr struct {
 	Lang locales.Language
 	loc  *i18n.Localizer
+	en   *i18n.Localizer
 }
 
 func (s *Server) translator(tag string) *Tr {
@@ -25,8 +26,12 @@ func (s *Server) translator(tag string) *Tr {
 	if !ok {
 		l = locales.Languages[0]
 	}
-	return &Tr{Lang: l, loc: i18n.NewLocalizer(s.bundle, l.Tag, "en")}
+	return &Tr{Lang: l, loc: i18n.NewLocalizer(s.bundle, l.Tag, "en"), en: i18n.NewLocalizer(s.bundle, "en")}
 }
+
+// English returns message id in English, for text shown beside an
+// unreviewed translation.
+func (t *Tr) English(id string, kv ...any) string { return (&Tr{loc: t.en}).localize(id, nil, kv) }
 
 // M returns the message id, filled with key/value pairs ("Name", name, ...).
 // A missing message shows its ID, which the coverage test forbids.

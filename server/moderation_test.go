@@ -142,10 +142,14 @@ func testRiskTermHeldForLead(t *testing.T, store string) {
 	r := fe.raise(poster, url.Values{"title": {"Worried tonight"}, "body": {"My son talks about self-harm and I do not know who to call."}, "anonymous": {"yes"}})
 	wantStatus(t, r, 200)
 	wantContains(t, r.Body, "What happens next", "999", "0808 800 5000", "0800 1111", "116 123")
+	if strings.Contains(r.Body, "english-beside") {
+		t.Fatal("English help text repeated beside itself")
+	}
 	code := codeRe.FindStringSubmatch(r.Body)[1]
 	poster.get("/follow-up")
 	r = poster.post("/follow-up", url.Values{"code": {code}})
 	wantContains(t, r.Body, "Worried tonight", "What happens next", "Held for review")
+
 
 	// Not listed publicly, and not reachable.
 	if strings.Contains(fe.client().get("/forums/"+fe.Forum.ID).Body, "Worried tonight") {
@@ -187,6 +191,13 @@ func testRiskTermHeldForLead(t *testing.T, store string) {
 	if !strings.Contains(strings.Join(actions, " "), "safeguarding.view") || !strings.Contains(strings.Join(actions, " "), "safeguarding.approve") {
 		t.Fatalf("audit trail for the held issue: %v", actions)
 	}
+	// In a language whose help text no native speaker has checked yet, the
+	// English stands beside it.
+	urdu := fe.client()
+	urdu.get("/?lang=ur")
+	r = fe.raise(urdu, url.Values{"title": {"رات کو فکر"}, "body": {"میرا بیٹا self-harm کی بات کرتا ہے"}, "anonymous": {"yes"}})
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, "آگے کیا ہوگا", `class="english-beside" lang="en" dir="ltr"`, "If anyone is in danger now, call 999.")
 }
 
 // TestMergeTellsSubmitter: a duplicate is merged; supports combine without
