@@ -150,7 +150,6 @@ func testRiskTermHeldForLead(t *testing.T, store string) {
 	r = poster.post("/follow-up", url.Values{"code": {code}})
 	wantContains(t, r.Body, "Worried tonight", "What happens next", "Held for review")
 
-
 	// Not listed publicly, and not reachable.
 	if strings.Contains(fe.client().get("/forums/"+fe.Forum.ID).Body, "Worried tonight") {
 		t.Fatal("a held issue is listed publicly")
