@@ -221,7 +221,7 @@ func (d *DB) ListIssues(ctx context.Context, f forum.IssueFilter) ([]*forum.Issu
 		args = append(args, f.Theme)
 	}
 	q := `SELECT ` + prefixed("i.", issueColumns) + `,
-		(SELECT COUNT(*) FROM supports s WHERE s.issue_id = i.id),
+		COALESCE((SELECT n FROM support_counts s WHERE s.issue_id = i.id), 0),
 		(SELECT COUNT(*) FROM comments c WHERE c.issue_id = i.id AND c.held = ''),
 		MAX(i.created_at,
 			COALESCE((SELECT MAX(created_at) FROM comments c WHERE c.issue_id = i.id AND c.held = ''), 0),
@@ -398,10 +398,11 @@ func (d *DB) ListSupports(ctx context.Context, issueID string) ([]*forum.Support
 	}, `SELECT issue_id, key, at FROM supports WHERE issue_id = ? ORDER BY at, key`, issueID)
 }
 
-// CountSupports counts an issue's supports.
+// CountSupports counts an issue's supports: one row of support_counts, which
+// triggers keep exact in the transaction of every insert and delete.
 func (d *DB) CountSupports(ctx context.Context, issueID string) (int, error) {
 	var n int
-	err := d.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM supports WHERE issue_id = ?`, issueID).Scan(&n)
+	err := d.db.QueryRowContext(ctx, `SELECT COALESCE((SELECT n FROM support_counts WHERE issue_id = ?), 0)`, issueID).Scan(&n)
 	return n, translate(err)
 }
 

@@ -270,6 +270,26 @@ var migrations = []string{
 		at INTEGER NOT NULL
 	);
 	CREATE INDEX quotes_issue ON quotes (issue_id, at);`,
+	// 7: each issue's support count, kept by triggers in the transaction
+	// that adds or removes the support, so reading the live count after a
+	// support is one row, not a recount of them all.
+	`CREATE TABLE support_counts (
+		issue_id TEXT PRIMARY KEY,
+		n INTEGER NOT NULL
+	) WITHOUT ROWID;
+	INSERT INTO support_counts (issue_id, n) SELECT issue_id, COUNT(*) FROM supports GROUP BY issue_id;
+	CREATE TRIGGER supports_counted AFTER INSERT ON supports BEGIN
+		INSERT INTO support_counts (issue_id, n) VALUES (NEW.issue_id, 1)
+			ON CONFLICT (issue_id) DO UPDATE SET n = n + 1;
+	END;
+	CREATE TRIGGER supports_uncounted AFTER DELETE ON supports BEGIN
+		UPDATE support_counts SET n = n - 1 WHERE issue_id = OLD.issue_id;
+	END;
+	CREATE TRIGGER supports_moved AFTER UPDATE OF issue_id ON supports WHEN NEW.issue_id <> OLD.issue_id BEGIN
+		UPDATE support_counts SET n = n - 1 WHERE issue_id = OLD.issue_id;
+		INSERT INTO support_counts (issue_id, n) VALUES (NEW.issue_id, 1)
+			ON CONFLICT (issue_id) DO UPDATE SET n = n + 1;
+	END;`,
 }
 
 // migrate brings the schema up to date.
