@@ -77,7 +77,7 @@ func (d *DB) UpdateForum(ctx context.Context, f *forum.Forum) error {
 
 // FindForum returns a forum.
 func (d *DB) FindForum(ctx context.Context, id string) (*forum.Forum, error) {
-	return scanForum(d.db.QueryRowContext(ctx, `SELECT `+forumColumns+` FROM forums WHERE id = ?`, id))
+	return scanForum(d.queryRow(ctx, `SELECT `+forumColumns+` FROM forums WHERE id = ?`, id))
 }
 
 // ListForums returns every forum by name.
@@ -91,6 +91,24 @@ func queryAll[T any](ctx context.Context, d *DB, scan func(interface{ Scan(...an
 	if err != nil {
 		return nil, translate(err)
 	}
+	return scanAll(rows, scan)
+}
+
+// queryAllPrepared is queryAll for a hot query of fixed text, through its
+// prepared statement.
+func queryAllPrepared[T any](ctx context.Context, d *DB, scan func(interface{ Scan(...any) error }) (*T, error), query string, args ...any) ([]*T, error) {
+	st, err := d.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return scanAll(rows, scan)
+}
+
+func scanAll[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (*T, error)) ([]*T, error) {
 	defer rows.Close()
 	var out []*T
 	for rows.Next() {
@@ -130,7 +148,7 @@ func (d *DB) UpdateMember(ctx context.Context, m *forum.Member) error {
 
 // FindMember returns a membership.
 func (d *DB) FindMember(ctx context.Context, forumID, userID string) (*forum.Member, error) {
-	return scanMember(d.db.QueryRowContext(ctx, `SELECT `+memberColumns+` FROM members WHERE forum_id = ? AND user_id = ?`, forumID, userID))
+	return scanMember(d.queryRow(ctx, `SELECT `+memberColumns+` FROM members WHERE forum_id = ? AND user_id = ?`, forumID, userID))
 }
 
 // ListMembers returns a forum's members by display name.
@@ -187,7 +205,7 @@ func (d *DB) ListHeldIssues(ctx context.Context, forumID string) ([]*forum.Issue
 
 // FindIssue returns an issue.
 func (d *DB) FindIssue(ctx context.Context, id string) (*forum.Issue, error) {
-	return scanIssue(d.db.QueryRowContext(ctx, `SELECT `+issueColumns+` FROM issues WHERE id = ?`, id))
+	return scanIssue(d.queryRow(ctx, `SELECT `+issueColumns+` FROM issues WHERE id = ?`, id))
 }
 
 // SetIssueStatus updates the status cache unless a later event set it.
@@ -330,7 +348,7 @@ func scanEvent(row interface{ Scan(...any) error }) (*forum.Event, error) {
 
 // ListEvents returns an issue's history in order.
 func (d *DB) ListEvents(ctx context.Context, issueID string) ([]*forum.Event, error) {
-	return queryAll(ctx, d, scanEvent, `SELECT `+eventColumns+` FROM events WHERE issue_id = ? ORDER BY seq`, issueID)
+	return queryAllPrepared(ctx, d, scanEvent, `SELECT `+eventColumns+` FROM events WHERE issue_id = ? ORDER BY seq`, issueID)
 }
 
 // ListEventsOf returns several issues' events of some kinds, each issue's in order.
@@ -402,7 +420,7 @@ func (d *DB) ListSupports(ctx context.Context, issueID string) ([]*forum.Support
 // triggers keep exact in the transaction of every insert and delete.
 func (d *DB) CountSupports(ctx context.Context, issueID string) (int, error) {
 	var n int
-	err := d.db.QueryRowContext(ctx, `SELECT COALESCE((SELECT n FROM support_counts WHERE issue_id = ?), 0)`, issueID).Scan(&n)
+	err := d.queryRow(ctx, `SELECT COALESCE((SELECT n FROM support_counts WHERE issue_id = ?), 0)`, issueID).Scan(&n)
 	return n, translate(err)
 }
 
