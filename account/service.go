@@ -338,3 +338,9 @@ func (s *Service) OrganisationAdmins(ctx context.Context, orgID string) ([]strin
 	}
 	return out, nil
 }
+
+// EndSessions ends every session of a person, as when their role changes:
+// they sign in again under a new session ID.
+func (s *Service) EndSessions(ctx context.Context, userID string) error {
+	return s.store.DeleteUserSessions(ctx, userID)
+}

@@ -11,13 +11,16 @@ import (
 	"chorus/internal/secret"
 )
 
-// Directory tells the forum service who administers an organisation, so
-// that escalations reach them. The account service is one.
+// Directory is what the forum service asks of accounts: who administers an
+// organisation (escalations reach them), and ending a person's sessions
+// when their role in a forum changes (they sign in again under a new
+// session ID). The account service is one.
 type Directory interface {
 	OrganisationAdmins(ctx context.Context, orgID string) ([]string, error)
+	EndSessions(ctx context.Context, userID string) error
 }
 
-// SetDirectory makes escalations reach organisation administrators too.
+// SetDirectory connects the forum service to accounts.
 func (s *Service) SetDirectory(d Directory) { s.dir = d }
 
 // EscalateOverdue tells each forum's safeguarding deputy and administrators

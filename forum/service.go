@@ -261,9 +261,17 @@ func (s *Service) SetRole(ctx context.Context, by *account.Principal, forumID, u
 	if err != nil {
 		return err
 	}
+	if m.Role == role {
+		return nil
+	}
 	m.Role = role
 	if err := s.store.UpdateMember(ctx, m); err != nil {
 		return err
+	}
+	if s.dir != nil { // a new role, a new session (SECURITY.md)
+		if err := s.dir.EndSessions(ctx, userID); err != nil {
+			return err
+		}
 	}
 	return s.record(ctx, by, "forum.role", "user:"+userID, f, "role "+string(role))
 }

@@ -67,6 +67,7 @@ func newForumEnv(t *testing.T, store string, settings forum.ForumSettings) *foru
 	if err := e.Forums.SetRole(ctx, by, f.ID, fac.ID, forum.RoleFacilitator); err != nil {
 		t.Fatal(err)
 	}
+	fe.Facilitator.signIn("fiona@example.org", "password fiona@example.org") // a new role ends the session
 	return fe
 }
 
