@@ -449,3 +449,36 @@ func testLiveModeration(t *testing.T, store string) {
 		t.Fatalf("hidden comment's live event: %s %s", m.Data, m.HTML)
 	}
 }
+
+// TestPostOnBehalf: a facilitator posts for a parent who phoned in, only
+// with the parent's agreement recorded, and can give them a follow-up code.
+func TestPostOnBehalf(t *testing.T) { onEachStore(t, testPostOnBehalf) }
+
+func testPostOnBehalf(t *testing.T, store string) {
+	fe := newForumEnv(t, store, forum.ForumSettings{AllowAnonymous: true})
+	form := url.Values{"title": {"No respite since June"}, "body": {"A parent phoned: respite stopped in June."}, "on_behalf": {"yes"}, "give_code": {"yes"}}
+	r := fe.raise(fe.Facilitator, form)
+	wantStatus(t, r, 400)
+	wantContains(t, r.Body, "Please confirm that the parent agreed", "No respite since June")
+	form.Set("consent", "yes")
+	form.Del("idem")
+	r = fe.raise(fe.Facilitator, form)
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, "Give this code to the parent")
+	code := codeRe.FindStringSubmatch(r.Body)[1]
+	view, err := fe.Forums.OpenFollowUp(context.Background(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !view.Issue.OnBehalf || !view.Issue.Anonymous || view.Issue.AuthorID != "" {
+		t.Fatalf("issue posted on behalf: %+v", view.Issue)
+	}
+	issuePath := "/issues/" + view.Issue.ID
+	wantContains(t, fe.Facilitator.get(issuePath).Body, "Posted by a facilitator for a parent, who agreed.")
+	if body := fe.client().get(issuePath).Body; strings.Contains(body, "Posted by a facilitator") || !strings.Contains(body, "No respite since June") {
+		t.Fatal("visitors should see the issue, not how it was posted")
+	}
+	// Members cannot post on behalf of anyone.
+	form.Del("idem")
+	wantStatus(t, fe.raise(fe.Member, form), 403)
+}
