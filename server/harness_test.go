@@ -119,12 +119,21 @@ func newEnv(t *testing.T, opts ...envOption) *env { return newEnvOn(t, "sqlite",
 func newEnvOn(t *testing.T, kind string, opts ...envOption) *env {
 	t.Helper()
 	db, closeDB, mongoAt := openStore(t, kind)
+	e := serveEnv(t, db, time.Now, account.DefaultSettings, opts...)
+	e.Close, e.mongoURI, e.mongoDB = closeDB, mongoAt[0], mongoAt[1]
+	return e
+}
+
+// serveEnv runs Chorus on db, wired as main wires it, with the services on
+// clock and the account settings given.
+func serveEnv(t *testing.T, db Store, clock func() time.Time, settings account.Settings, opts ...envOption) *env {
+	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
-	auditLog := audit.NewLog(db, time.Now)
-	accounts := account.NewService(db, auditLog, time.Now, account.DefaultSettings)
+	auditLog := audit.NewLog(db, clock)
+	accounts := account.NewService(db, auditLog, clock, settings)
 	key := []byte("0123456789abcdef0123456789abcdef-test")
-	forums := forum.NewService(db, auditLog, time.Now, key)
+	forums := forum.NewService(db, auditLog, clock, key)
 	accounts.RegisterScope(account.ScopeForum, forums)
 	forums.SetDirectory(accounts)
 	o := server.Options{ExitURL: "https://neutral.example/weather", Secret: key, BodyLimit: 64 << 10, LoginPerIP: 10000}
@@ -141,7 +150,7 @@ func newEnvOn(t *testing.T, kind string, opts ...envOption) *env {
 	}
 	go srv.App().Listener(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	e := &env{t: t, URL: "http://" + ln.Addr().String(), Server: srv, Store: db, Close: closeDB, mongoURI: mongoAt[0], mongoDB: mongoAt[1], Accounts: accounts, Forums: forums, Logs: logs, Token: "setup-token-for-tests"}
+	e := &env{t: t, URL: "http://" + ln.Addr().String(), Server: srv, Store: db, Accounts: accounts, Forums: forums, Logs: logs, Token: "setup-token-for-tests"}
 	srv.SetSetupToken(e.Token)
 	return e
 }
@@ -373,6 +382,14 @@ func storedBytes(t *testing.T, e *env) []byte {
 		}
 		return all
 	}
+	eachMongoDocument(t, e, func(_ string, doc []byte) { all = append(all, doc...) })
+	return all
+}
+
+// eachMongoDocument calls fn with every document of the test's MongoDB
+// database, as extended JSON, collection by collection.
+func eachMongoDocument(t *testing.T, e *env, fn func(collection string, doc []byte)) {
+	t.Helper()
 	ctx := context.Background()
 	client, err := mongodriver.Connect(mongooptions.Client().ApplyURI(e.mongoURI))
 	if err != nil {
@@ -394,12 +411,11 @@ func storedBytes(t *testing.T, e *env) []byte {
 			if err != nil {
 				t.Fatal(err)
 			}
-			all = append(all, js...)
+			fn(name, js)
 		}
 		if err := cur.Err(); err != nil {
 			t.Fatal(err)
 		}
 		cur.Close(ctx)
 	}
-	return all
 }

@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"context"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,10 +9,8 @@ import (
 	"time"
 
 	"chorus/account"
-	"chorus/audit"
 	"chorus/forum"
 	"chorus/internal/testenv/mongotest"
-	"chorus/server"
 	"chorus/store/mongo"
 )
 
@@ -39,24 +35,8 @@ func TestStoreOutage(t *testing.T) {
 	}
 	t.Cleanup(func() { store.Close(context.Background()) })
 
-	logs := &syncBuffer{}
-	auditLog := audit.NewLog(store, time.Now)
-	accounts := account.NewService(store, auditLog, time.Now, account.DefaultSettings)
-	key := []byte("0123456789abcdef0123456789abcdef-test")
-	forums := forum.NewService(store, auditLog, time.Now, key)
-	accounts.RegisterScope(account.ScopeForum, forums)
-	srv, err := server.New(server.Options{ExitURL: "https://neutral.example/weather", Secret: key, LoginPerIP: 10000},
-		server.Deps{Accounts: accounts, Forums: forums, Audit: auditLog, Ready: store.Ping, Logger: slog.New(slog.NewJSONHandler(logs, nil)), LiveLog: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.App().Listener(ln)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	e := &env{t: t, URL: "http://" + ln.Addr().String(), Server: srv, Store: store, Accounts: accounts, Forums: forums, Logs: logs}
+	e := serveEnv(t, store, time.Now, account.DefaultSettings)
+	accounts, forums := e.Accounts, e.Forums
 
 	admin, err := accounts.AddUser(ctx, nil, account.NewUser{Email: "ada@example.org", Name: "Ada", Password: "a long passphrase"}, account.RoleAdmin, account.Installation)
 	if err != nil {
@@ -141,8 +121,8 @@ func TestStoreOutage(t *testing.T) {
 	if r.Status != 503 {
 		t.Fatalf("/readyz during the outage: %d, want 503", r.Status)
 	}
-	if strings.Contains(logs.String(), `"status":500`) {
-		t.Fatalf("an outage request was logged as an internal error (500), not 503:\n%s", logs.String())
+	if strings.Contains(e.Logs.String(), `"status":500`) {
+		t.Fatalf("an outage request was logged as an internal error (500), not 503:\n%s", e.Logs.String())
 	}
 	t.Logf("outage requests answered in %s", time.Since(stopped).Round(100*time.Millisecond))
 

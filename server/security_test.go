@@ -9,8 +9,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -25,11 +23,6 @@ import (
 	"chorus/audit"
 	"chorus/forum"
 	"chorus/internal/secret"
-	"chorus/server"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	mongodriver "go.mongodb.org/mongo-driver/v2/mongo"
-	mongooptions "go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/fasthttp/websocket"
 )
@@ -184,27 +177,9 @@ func newClock() *clock                   { return &clock{} }
 func newEnvWithClock(t *testing.T, kind string, clk *clock, settings account.Settings) *env {
 	t.Helper()
 	db, closeDB, mongoAt := openStore(t, kind)
-	logs := &syncBuffer{}
-	auditLog := audit.NewLog(db, clk.now)
-	accounts := account.NewService(db, auditLog, clk.now, settings)
-	key := []byte("0123456789abcdef0123456789abcdef-test")
-	forums := forum.NewService(db, auditLog, clk.now, key)
-	accounts.RegisterScope(account.ScopeForum, forums)
-	forums.SetDirectory(accounts)
-	o := server.Options{ExitURL: "https://neutral.example/weather", Secret: key, BodyLimit: 64 << 10, LoginPerIP: 10000}
-	srv, err := server.New(o, server.Deps{Accounts: accounts, Forums: forums, Audit: auditLog, Ready: db.Ping,
-		Logger: slog.New(slog.NewJSONHandler(logs, nil)), LiveLog: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.App().Listener(ln)
-	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	return &env{t: t, URL: "http://" + ln.Addr().String(), Server: srv, Store: db, Close: closeDB, mongoURI: mongoAt[0],
-		mongoDB: mongoAt[1], Accounts: accounts, Forums: forums, Logs: logs, Token: "setup-token-for-tests"}
+	e := serveEnv(t, db, clk.now, settings)
+	e.Close, e.mongoURI, e.mongoDB = closeDB, mongoAt[0], mongoAt[1]
+	return e
 }
 
 // TestSessionTimeouts: a session unused for longer than the idle timeout
@@ -447,37 +422,15 @@ func snapshotter(t *testing.T, e *env) func() snapshot {
 			return s
 		}
 	}
-	mc, err := mongodriver.Connect(mongooptions.Client().ApplyURI(e.mongoURI))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { mc.Disconnect(context.Background()) })
-	db := mc.Database(e.mongoDB)
 	return func() snapshot {
 		t.Helper()
 		s := snapshot{}
-		names, err := db.ListCollectionNames(ctx, bson.D{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, name := range names {
-			cur, err := db.Collection(name).Find(ctx, bson.D{})
-			if err != nil {
-				t.Fatal(err)
+		eachMongoDocument(t, e, func(name string, doc []byte) {
+			if row, ok := normalise(name, string(doc)); ok {
+				s[name] = append(s[name], row)
 			}
-			for cur.Next(ctx) {
-				js, err := bson.MarshalExtJSON(cur.Current, false, false)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if row, ok := normalise(name, string(js)); ok {
-					s[name] = append(s[name], row)
-				}
-			}
-			if err := cur.Err(); err != nil {
-				t.Fatal(err)
-			}
-			cur.Close(ctx)
+		})
+		for name := range s {
 			sort.Strings(s[name])
 		}
 		return s
