@@ -644,11 +644,15 @@ func (s *Service) Queues(ctx context.Context, v Viewer) ([]*Queue, error) {
 func (s *Service) queueLists(ctx context.Context, f *Forum, sees bool) (map[QueueTab][]*QueueItem, error) {
 	out := map[QueueTab][]*QueueItem{}
 	now := s.now()
-	hours := f.EscalateHours
-	if hours <= 0 {
-		hours = DefaultEscalateHours
+	// file puts a held item under its tab.
+	file := func(item *QueueItem, mod Moderation) {
+		if mod.Held == HoldSafeguarding {
+			item.Masked, item.Escalated = !sees, now.Sub(mod.HeldAt) > f.escalateAfter()
+			out[TabSafeguarding] = append(out[TabSafeguarding], item)
+		} else {
+			out[TabReports] = append(out[TabReports], item)
+		}
 	}
-	escalated := func(at time.Time) bool { return now.Sub(at) > time.Duration(hours)*time.Hour }
 	issues := map[string]*Issue{}
 	held, err := s.store.ListHeldIssues(ctx, f.ID)
 	if err != nil {
@@ -656,26 +660,14 @@ func (s *Service) queueLists(ctx context.Context, f *Forum, sees bool) (map[Queu
 	}
 	for _, iss := range held {
 		issues[iss.ID] = iss
-		item := &QueueItem{Issue: iss, Since: iss.HeldAt}
-		if iss.Held == HoldSafeguarding {
-			item.Masked, item.Escalated = !sees, escalated(iss.HeldAt)
-			out[TabSafeguarding] = append(out[TabSafeguarding], item)
-		} else {
-			out[TabReports] = append(out[TabReports], item)
-		}
+		file(&QueueItem{Issue: iss, Since: iss.HeldAt}, iss.Moderation)
 	}
 	comments, err := s.store.ListHeldComments(ctx, f.ID)
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range comments {
-		item := &QueueItem{Comment: c, Since: c.HeldAt}
-		if c.Held == HoldSafeguarding {
-			item.Masked, item.Escalated = !sees, escalated(c.HeldAt)
-			out[TabSafeguarding] = append(out[TabSafeguarding], item)
-		} else {
-			out[TabReports] = append(out[TabReports], item)
-		}
+		file(&QueueItem{Comment: c, Since: c.HeldAt}, c.Moderation)
 	}
 	// Open reports not yet at the threshold are listed too, grouped by item.
 	reports, err := s.store.ListReports(ctx, f.ID, true)
@@ -801,6 +793,16 @@ func (s *Service) OverdueCount(ctx context.Context, v Viewer, forumID string) (i
 		return 0, err
 	}
 	return q.Counts[TabOverdue], nil
+}
+
+// escalateAfter is how long a safeguarding hold waits for the lead before
+// it is escalated.
+func (f *Forum) escalateAfter() time.Duration {
+	hours := f.EscalateHours
+	if hours <= 0 {
+		hours = DefaultEscalateHours
+	}
+	return time.Duration(hours) * time.Hour
 }
 
 // ModerationRoom is the live room of a forum's moderation queue.

@@ -34,11 +34,7 @@ func (s *Service) EscalateOverdue(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, f := range forums {
-		hours := f.EscalateHours
-		if hours <= 0 {
-			hours = DefaultEscalateHours
-		}
-		cutoff := s.now().Add(-time.Duration(hours) * time.Hour)
+		cutoff := s.now().Add(-f.escalateAfter())
 		issues, err := s.store.ListHeldIssues(ctx, f.ID)
 		if err != nil {
 			return n, err
@@ -113,5 +109,5 @@ func (s *Service) escalate(ctx context.Context, f *Forum, issueID, subject strin
 		}
 	}
 	return s.audit.Record(ctx, audit.Entry{Action: "safeguarding.escalate", Subject: subject, Scope: orgScope(f.OrgID), Forum: f.ID,
-		Detail: "held longer than " + strconv.Itoa(max(f.EscalateHours, 1)) + " hours"})
+		Detail: "held longer than " + strconv.Itoa(int(f.escalateAfter().Hours())) + " hours"})
 }
