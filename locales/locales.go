@@ -31,6 +31,7 @@ type Language struct {
 var Languages = []Language{
 	{Tag: "en", Name: "English", Dir: "ltr", SafeguardingReviewed: true},
 	{Tag: "ur", Name: "اردو", Dir: "rtl"},
+	{Tag: "bn", Name: "বাংলা", Dir: "ltr"},
 }
 
 // Lookup returns the language with a tag.
