@@ -32,6 +32,7 @@ var Languages = []Language{
 	{Tag: "en", Name: "English", Dir: "ltr", SafeguardingReviewed: true},
 	{Tag: "ur", Name: "اردو", Dir: "rtl"},
 	{Tag: "bn", Name: "বাংলা", Dir: "ltr"},
+	{Tag: "ar", Name: "العربية", Dir: "rtl"},
 }
 
 // Lookup returns the language with a tag.
