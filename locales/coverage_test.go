@@ -78,11 +78,12 @@ func placeholders(s string) []string {
 	return slices.Compact(out)
 }
 
-// TestLocalesComplete: every language has every English message, no extras,
-// and the same placeholders in every form.
+// TestLocalesComplete: every language, and the Easy Read English message set
+// ("easy", not a language), has every English message, no extras, and the
+// same placeholders in every form.
 func TestLocalesComplete(t *testing.T) {
 	en := messages(t, "en")
-	for _, l := range locales.Languages[1:] {
+	for _, l := range slices.Concat(locales.Languages[1:], []locales.Language{{Tag: "easy"}}) {
 		t.Run(l.Tag, func(t *testing.T) {
 			other := messages(t, l.Tag)
 			for id, forms := range en {
