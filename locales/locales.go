@@ -32,6 +32,7 @@ var Languages = []Language{
 	{Tag: "en", Name: "English", Dir: "ltr", SafeguardingReviewed: true},
 	{Tag: "ur", Name: "اردو", Dir: "rtl"},
 	{Tag: "pl", Name: "Polski", Dir: "ltr"},
+	{Tag: "ro", Name: "Română", Dir: "ltr"},
 	{Tag: "pa", Name: "ਪੰਜਾਬੀ", Dir: "ltr"},
 	{Tag: "bn", Name: "বাংলা", Dir: "ltr"},
 	{Tag: "ar", Name: "العربية", Dir: "rtl"},
