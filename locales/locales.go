@@ -36,6 +36,7 @@ var Languages = []Language{
 	{Tag: "pa", Name: "ਪੰਜਾਬੀ", Dir: "ltr"},
 	{Tag: "bn", Name: "বাংলা", Dir: "ltr"},
 	{Tag: "ar", Name: "العربية", Dir: "rtl"},
+	{Tag: "so", Name: "Soomaali", Dir: "ltr"},
 }
 
 // Lookup returns the language with a tag.
