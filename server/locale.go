@@ -46,8 +46,8 @@ func (t *Tr) localize(id string, count any, kv []any) string {
 	for i := 0; i+1 < len(kv); i += 2 {
 		data[fmt.Sprint(kv[i])] = kv[i+1]
 	}
-	if count != nil {
-		data["Count"] = count
+	if n, ok := count.(int); ok {
+		data["Count"] = formatNumber(n, t) // the plural form still follows n
 	}
 	msg, err := t.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data, PluralCount: count})
 	if err != nil && msg == "" {

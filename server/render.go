@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"chorus/account"
@@ -14,6 +15,9 @@ import (
 	"chorus/locales"
 
 	"github.com/gofiber/fiber/v2"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/number"
 )
 
 // Page is what every template receives: the frame (language, person, CSRF
@@ -118,6 +122,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 			return formatDate(l, tr) + " " + l.Format("15:04")
 		},
 		"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"num":      formatNumber,
 		"group":    groupBy4,
 		"dict":     dict,
 		"markdown": renderMarkdown,
@@ -139,10 +144,32 @@ func (s *Server) templateFuncs() template.FuncMap {
 	}
 }
 
-// formatDate writes a date with the month's name in the person's language.
+// formatDate writes a date with the month's name in the person's language,
+// in the order that language's date.format message gives. Day and year keep
+// Western digits, like counts (see formatNumber).
 func formatDate(t time.Time, tr *Tr) string {
 	month := tr.M("month." + strings.ToLower(t.Month().String()))
 	return tr.M("date.format", "Day", t.Day(), "Month", month, "Year", t.Year())
+}
+
+// formatNumber writes a count the way the page's language groups digits
+// (1,234 in English, 1 234 in Polish, 12,34,567 in Bengali), always with
+// Western digits 0-9: the digits families in England read on letters, phone
+// numbers and follow-up codes, in every language (see locales/README.md).
+func formatNumber(n int, tr *Tr) string {
+	return numberPrinter(tr.Lang.Tag).Sprint(number.Decimal(n))
+}
+
+// numberPrinters keeps one printer per language tag; a Printer is safe for
+// concurrent use.
+var numberPrinters sync.Map
+
+func numberPrinter(tag string) *message.Printer {
+	if p, ok := numberPrinters.Load(tag); ok {
+		return p.(*message.Printer)
+	}
+	p, _ := numberPrinters.LoadOrStore(tag, message.NewPrinter(language.Make(tag+"-u-nu-latn")))
+	return p.(*message.Printer)
 }
 
 // groupBy4 splits a code into groups of four for reading aloud and copying.

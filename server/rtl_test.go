@@ -42,4 +42,10 @@ func TestArabicPages(t *testing.T) {
 		t.Fatal("app.css has no .secret-box rule")
 	}
 	wantContains(t, rule[1], "direction: ltr", "unicode-bidi: isolate")
+
+	// Counts printed by templates go through the page language's number format.
+	wantStatus(t, fe.Facilitator.get("/moderation?lang=ar"), 303)
+	r = fe.Facilitator.get("/moderation")
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, `<html lang="ar" dir="rtl">`, "بانتظار الموافقة</a>: 0")
 }
