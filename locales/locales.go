@@ -35,6 +35,7 @@ var Languages = []Language{
 	{Tag: "ro", Name: "Română", Dir: "ltr"},
 	{Tag: "pa", Name: "ਪੰਜਾਬੀ", Dir: "ltr"},
 	{Tag: "bn", Name: "বাংলা", Dir: "ltr"},
+	{Tag: "gu", Name: "ગુજરાતી", Dir: "ltr"},
 	{Tag: "ar", Name: "العربية", Dir: "rtl"},
 	{Tag: "so", Name: "Soomaali", Dir: "ltr"},
 }
