@@ -4,8 +4,10 @@ package locales
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -61,6 +63,44 @@ func Bundle() (*i18n.Bundle, error) {
 		}
 		for _, name := range names {
 			if _, err := b.LoadMessageFileFS(files, name); err != nil {
+				return nil, fmt.Errorf("load %s messages: %w", name, err)
+			}
+		}
+	}
+	return b, nil
+}
+
+// EasyTag names the Easy Read English message set ("easy.toml" and
+// "<area>.easy.toml"): short, plain sentences with the same IDs as English.
+// It is a message set, not a language, so it is not in Languages.
+const EasyTag = "easy"
+
+// EasyBundle loads English and then the Easy Read messages over it, both as
+// English. go-i18n's language matcher drops private-use tags such as
+// en-x-easy, so Easy Read lives in a bundle of its own; a message it lacks
+// (or every message, while no Easy Read file exists) stays plain English.
+func EasyBundle() (*i18n.Bundle, error) {
+	b := i18n.NewBundle(language.English)
+	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	for _, tag := range []string{"en", EasyTag} {
+		names, err := Files(tag)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range names {
+			buf, err := files.ReadFile(name)
+			if errors.Is(err, fs.ErrNotExist) && tag == EasyTag {
+				continue // the Easy Read set may not have every area yet
+			}
+			if err != nil {
+				return nil, fmt.Errorf("read %s messages: %w", name, err)
+			}
+			// The file name tells go-i18n the language: read every file as English.
+			asEnglish := strings.TrimSuffix(name, ".toml") + ".en.toml"
+			if tag == "en" {
+				asEnglish = name
+			}
+			if _, err := b.ParseMessageFileBytes(buf, asEnglish); err != nil {
 				return nil, fmt.Errorf("load %s messages: %w", name, err)
 			}
 		}

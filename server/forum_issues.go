@@ -1,7 +1,9 @@
 package server
 
 import (
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"chorus/forum"
 	"chorus/internal/secret"
@@ -27,6 +29,11 @@ type raiseData struct {
 	// Facilitator: the person may post for a parent who phoned or wrote in.
 	Facilitator bool
 	Draft       forum.Draft
+	// The step-by-step form (Easy Read): the question shown, the questions
+	// in order, and the question's number (from 1).
+	Step   string
+	Steps  []string
+	StepNo int
 }
 
 var raiseFields = []string{"title", "body", "anonymous", "consent"}
@@ -73,11 +80,15 @@ func (s *Server) raisePage(c *fiber.Ctx, d forum.Draft) (*Page, *raiseData, erro
 	return p, rd, nil
 }
 
-// handleRaiseForm shows the raise-an-issue form.
+// handleRaiseForm shows the raise-an-issue form: in Easy Read, its first
+// question.
 func (s *Server) handleRaiseForm(c *fiber.Ctx) error {
-	p, _, err := s.raisePage(c, forum.Draft{})
+	p, rd, err := s.raisePage(c, forum.Draft{})
 	if err != nil {
 		return err
+	}
+	if p.T.Easy {
+		return s.renderRaiseStep(c, p, rd, 0, fiber.StatusOK)
 	}
 	return s.render(c, fiber.StatusOK, "raise", p)
 }
@@ -86,6 +97,9 @@ func (s *Server) handleRaiseForm(c *fiber.Ctx) error {
 // details on request, or posts it. Nothing typed is ever lost: every answer
 // shows the form again with the text as it was.
 func (s *Server) handleRaise(c *fiber.Ctx) error {
+	if c.FormValue("step") != "" || s.tr(c).Easy {
+		return s.handleRaiseStep(c)
+	}
 	d := s.draftFromForm(c)
 	switch c.FormValue("action") {
 	case "redact":
@@ -114,6 +128,12 @@ func (s *Server) handleRaise(c *fiber.Ctx) error {
 		}
 		return err
 	}
+	return s.raisedPage(c, raised, d)
+}
+
+// raisedPage is what follows a posted issue: its follow-up code, or the
+// issue with a notice.
+func (s *Server) raisedPage(c *fiber.Ctx, raised *forum.Raised, d forum.Draft) error {
 	if raised.Code != "" {
 		p := s.page(c, "followup.code.title", codeData{Code: forum.FormatCode(raised.Code), Issue: raised.Issue, Held: raised.Held, OnBehalf: d.OnBehalf})
 		return s.render(c, fiber.StatusOK, "followup_code", p)
@@ -127,6 +147,109 @@ func (s *Server) handleRaise(c *fiber.Ctx) error {
 		s.flash(c, "raise.done")
 	}
 	return c.Redirect("/issues/"+raised.Issue.ID, fiber.StatusSeeOther)
+}
+
+// raiseSteps are the questions of the step-by-step raise form, in order:
+// one question on each page, then a page to check everything and send it.
+func raiseSteps(f *forum.Forum) []string {
+	steps := []string{"title", "body"}
+	if len(f.Themes) > 0 {
+		steps = append(steps, "themes")
+	}
+	return append(steps, "who", "check")
+}
+
+// stepFields says which question a field belongs to, to show a problem
+// found on sending beside the answer it is about.
+var stepFields = map[string]string{"title": "title", "body": "body", "themes": "themes", "anonymous": "who", "consent": "who"}
+
+// handleRaiseStep runs the step-by-step raise form, the one Easy Read uses,
+// without JavaScript: each step posts every answer so far (earlier ones in
+// hidden fields), Back and Change keep what was typed, and the last step
+// posts the issue exactly as the one-page form does (same checks, same
+// idempotency key, same safeguarding).
+func (s *Server) handleRaiseStep(c *fiber.Ctx) error {
+	d := s.draftFromForm(c)
+	action := c.FormValue("action")
+	if action == "redact" {
+		d = s.deps.Forums.Redact(d, s.tr(c).M("raise.removed"))
+	}
+	p, rd, err := s.raisePage(c, d)
+	if err != nil {
+		return err
+	}
+	steps := raiseSteps(rd.Forum)
+	i := slices.Index(steps, c.FormValue("step"))
+	status := fiber.StatusOK
+	switch {
+	case action == "post":
+		raised, err := s.deps.Forums.RaiseIssue(c.UserContext(), s.viewer(c), rd.Forum.ID, d)
+		if err == nil {
+			return s.raisedPage(c, raised, d)
+		}
+		if !p.withForm(c, raiseFields, err) {
+			return err
+		}
+		status, i = statusOf(err), len(steps)-1
+		for field := range p.Errors {
+			if j := slices.Index(steps, stepFields[field]); j >= 0 {
+				i = j
+			}
+		}
+	case action == "back" && i > 0:
+		i--
+	case strings.HasPrefix(action, "edit:") && slices.Contains(steps, strings.TrimPrefix(action, "edit:")):
+		i = slices.Index(steps, strings.TrimPrefix(action, "edit:"))
+	case action == "next" && i >= 0 && i < len(steps)-1:
+		if err := stepProblem(steps[i], d); err != nil {
+			p.withForm(c, raiseFields, err)
+			status = statusOf(err)
+		} else {
+			i++
+		}
+	case i < 0 || action != "back": // the one-page form, "check" or "redact": check before sending
+		i = len(steps) - 1
+	}
+	return s.renderRaiseStep(c, p, rd, i, status)
+}
+
+// stepProblem checks the answer to one question before the next is asked;
+// sending checks everything again.
+func stepProblem(step string, d forum.Draft) error {
+	switch text := strings.TrimSpace(d.Title); step {
+	case "title":
+		if text == "" {
+			return forum.ErrTitleRequired
+		}
+		if utf8.RuneCountInString(text) > forum.MaxTitle {
+			return forum.ErrTitleLong
+		}
+	case "body":
+		text = strings.TrimSpace(d.Body)
+		if text == "" {
+			return forum.ErrBodyRequired
+		}
+		if utf8.RuneCountInString(text) > forum.MaxBody {
+			return forum.ErrBodyLong
+		}
+	}
+	return nil
+}
+
+// renderRaiseStep shows question i of the step-by-step form; the last one
+// lists the answers with the draft's checks.
+func (s *Server) renderRaiseStep(c *fiber.Ctx, p *Page, rd *raiseData, i, status int) error {
+	rd.Steps = raiseSteps(rd.Forum)
+	rd.Step, rd.StepNo = rd.Steps[i], i+1
+	if rd.Step == "check" {
+		checks, err := s.deps.Forums.CheckDraft(c.UserContext(), rd.Forum.ID, rd.Draft)
+		if err != nil {
+			return err
+		}
+		rd.Checks, rd.Checked = checks, true
+	}
+	p.Title = p.T.M("raise.step.title", "Step", rd.StepNo, "Of", len(rd.Steps))
+	return s.render(c, status, "raise_steps", p)
 }
 
 // codeData is the page that shows a follow-up code once. Held: the issue

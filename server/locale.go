@@ -17,16 +17,28 @@ const langCookie = "chorus_lang"
 // Tr translates messages for one request's language.
 type Tr struct {
 	Lang locales.Language
+	// Easy: the person has turned on Easy Read. Pages use the Easy Read
+	// layout; in English the messages also come from the Easy Read set.
+	Easy bool
 	loc  *i18n.Localizer
 	en   *i18n.Localizer
 }
 
-func (s *Server) translator(tag string) *Tr {
+func (s *Server) translator(tag string) *Tr { return s.translatorFor(tag, false) }
+
+// translatorFor returns the translator for a language, with Easy Read on or
+// off. Easy Read changes the words only in English, the language its
+// message set is written in; other languages keep their translation.
+func (s *Server) translatorFor(tag string, easy bool) *Tr {
 	l, ok := locales.Lookup(tag)
 	if !ok {
 		l = locales.Languages[0]
 	}
-	return &Tr{Lang: l, loc: i18n.NewLocalizer(s.bundle, l.Tag, "en"), en: i18n.NewLocalizer(s.bundle, "en")}
+	t := &Tr{Lang: l, Easy: easy, loc: i18n.NewLocalizer(s.bundle, l.Tag, "en"), en: i18n.NewLocalizer(s.bundle, "en")}
+	if easy && l.Tag == "en" {
+		t.loc = i18n.NewLocalizer(s.easy, "en")
+	}
+	return t
 }
 
 // English returns message id in English, for text shown beside an
@@ -103,7 +115,7 @@ func (s *Server) withLocale(c *fiber.Ctx) error {
 		}
 		return c.Redirect(withoutQuery(c, "lang"), fiber.StatusSeeOther)
 	}
-	c.Locals(localeKey, s.translator(tag))
+	c.Locals(localeKey, s.translatorFor(tag, easyRead(c)))
 	return c.Next()
 }
 
@@ -142,5 +154,5 @@ func (s *Server) tr(c *fiber.Ctx) *Tr {
 	if t, ok := c.Locals(localeKey).(*Tr); ok {
 		return t
 	}
-	return s.translator(requestLanguage(c))
+	return s.translatorFor(requestLanguage(c), easyRead(c))
 }

@@ -102,6 +102,8 @@ var permissions = map[string]map[string]outcome{
 	"GET /readyz":                              public,
 	"GET /static/:file":                        public,
 	"GET /exit":                                public,
+	"GET /help/quick-exit":                     public,
+	"POST /easy-read":                          public,
 	"GET /setup":                               public,
 	"POST /setup":                              public,
 	"GET /signin":                              public,

@@ -30,6 +30,7 @@ type Page struct {
 	Path      string
 	Langs     []LangLink
 	ExitURL   string
+	Return    string // where the Easy Read switch comes back to
 	Flash     string // translated one-time notice
 	Form      map[string]string
 	Errors    map[string]string // field → translated message
@@ -49,7 +50,7 @@ type LangLink struct {
 // page builds the frame for a request.
 func (s *Server) page(c *fiber.Ctx, titleID string, data any) *Page {
 	t := s.tr(c)
-	p := &Page{T: t, User: principal(c), CSRF: csrfToken(c), Path: c.Path(), ExitURL: "/exit", Data: data, Form: map[string]string{}, Errors: map[string]string{}}
+	p := &Page{T: t, User: principal(c), CSRF: csrfToken(c), Path: c.Path(), ExitURL: "/exit", Return: s.returnPath(c), Data: data, Form: map[string]string{}, Errors: map[string]string{}}
 	if titleID != "" {
 		p.Title = t.M(titleID)
 	}

@@ -36,6 +36,8 @@ func (s *Server) Routes() []Route {
 		{"GET", "/readyz", Public, s.handleReady},
 		{"GET", "/static/:file", Public, s.handleStatic},
 		{"GET", "/exit", Public, s.handleExit},
+		{"GET", "/help/quick-exit", Public, s.handleQuickExitHelp},
+		{"POST", "/easy-read", Public, s.handleEasyRead},
 
 		{"GET", "/setup", Public, s.handleSetupForm},
 		{"POST", "/setup", Public, s.handleSetup},

@@ -56,6 +56,7 @@ type Server struct {
 	deps   Deps
 	log    *slog.Logger
 	bundle *i18n.Bundle
+	easy   *i18n.Bundle // English with the Easy Read messages over it
 	assets *assets
 	secure bool // served over HTTPS: __Host- cookies, HSTS
 
@@ -84,11 +85,15 @@ func New(opts Options, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	easy, err := locales.EasyBundle()
+	if err != nil {
+		return nil, err
+	}
 	as, err := loadAssets()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, deps: deps, log: deps.Logger, bundle: bundle, assets: as}
+	s := &Server{opts: opts, deps: deps, log: deps.Logger, bundle: bundle, easy: easy, assets: as}
 	if u, err := url.Parse(opts.BaseURL); err == nil && u.Scheme == "https" {
 		s.secure = true
 	}
