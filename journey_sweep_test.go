@@ -22,6 +22,11 @@ func TestEveryPagePassesAxe(t *testing.T) {
 	admin := b.NewTab(t)
 	signInTab(t, admin, inst.URL, "ada@example.org", "a long passphrase")
 	enterTOTP(t, admin)
+	// A visitor with Easy Read on: larger text, pictograms, the raise form
+	// one question at a time.
+	easy := b.NewTab(t)
+	visit(t, easy, inst.URL+"/")
+	submit(t, easy, `form[action="/easy-read"] button[value="on"]`)
 
 	swept := 0
 	for _, route := range s.Routes {
@@ -44,7 +49,7 @@ func TestEveryPagePassesAxe(t *testing.T) {
 		for _, p := range []struct {
 			who string
 			tab context.Context
-		}{{"visitor", visitor}, {"admin", admin}} {
+		}{{"visitor", visitor}, {"admin", admin}, {"Easy Read visitor", easy}} {
 			if status := browser.Visit(t, p.tab, url); status >= 500 {
 				t.Fatalf("%s as %s: %d", path, p.who, status)
 			}
@@ -54,5 +59,21 @@ func TestEveryPagePassesAxe(t *testing.T) {
 	}
 	if swept < 30 {
 		t.Fatalf("swept only %d pages: is the route list empty?", swept)
+	}
+
+	// Every step of the Easy Read raise form, up to the page that checks
+	// and sends, and the same pages right to left.
+	for _, lang := range []string{"en", "ur"} {
+		visit(t, easy, inst.URL+"/forums/"+s.Forum.ID+"/raise?lang="+lang)
+		browser.Fill(t, easy, "#title", "Long wait for a keyworker")
+		submit(t, easy, `button[value="next"]`)
+		browser.Fill(t, easy, "#body", "We waited eight months.")
+		submit(t, easy, `button[value="next"]`)
+		browser.Click(t, easy, "#theme-0")
+		submit(t, easy, `button[value="next"]`)
+		submit(t, easy, `button[value="next"]`)
+		if got := browser.Text(t, easy, "main"); !strings.Contains(got, "Long wait for a keyworker") {
+			t.Fatalf("the Easy Read check step (%s) lost the title: %s", lang, got)
+		}
 	}
 }
