@@ -289,7 +289,7 @@ func (s *Server) handleIssue(c *fiber.Ctx) error {
 		return err
 	}
 	p := s.page(c, "", issueData{IssueView: view, IdemKey: secret.NewToken(), LiveSeq: s.liveSeq(c, forum.IssueRoom(view.Issue.ID))})
-	p.Title = view.Issue.Title
+	p.Title = issueTitle(p.T, view.Issue)
 	return s.render(c, fiber.StatusOK, "issue", p)
 }
 
@@ -328,7 +328,7 @@ func (s *Server) issueFormError(c *fiber.Ctx, fields []string, formErr error) er
 		return err
 	}
 	p := s.page(c, "", issueData{IssueView: view, IdemKey: c.FormValue("idem", secret.NewToken()), LiveSeq: s.liveSeq(c, forum.IssueRoom(view.Issue.ID))})
-	p.Title = view.Issue.Title
+	p.Title = issueTitle(p.T, view.Issue)
 	if !p.withForm(c, fields, formErr) {
 		return formErr
 	}

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 
+	"chorus/forum"
+
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -61,4 +63,14 @@ func (s *Server) returnPath(c *fiber.Ctx) string {
 // how to browse privately.
 func (s *Server) handleQuickExitHelp(c *fiber.Ctx) error {
 	return s.render(c, fiber.StatusOK, "help_quick_exit", s.page(c, "help.exit.title", nil))
+}
+
+// issueTitle is an issue page's tab title: the issue's own title, except
+// while it waits for the safeguarding lead, when the tab says only "Your
+// issue" so that a glance at the screen or the tab list reveals nothing.
+func issueTitle(t *Tr, is *forum.Issue) string {
+	if is.Held == forum.HoldSafeguarding {
+		return t.M("issue.title.held")
+	}
+	return is.Title
 }

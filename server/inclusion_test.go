@@ -287,4 +287,11 @@ func TestSensitivePagesHaveNeutralTitles(t *testing.T) {
 		}
 	}
 	wantContains(t, pages["follow-up"].Body, secretWords) // the page itself does show it
+
+	// A member's own issue held for the safeguarding lead: its page shows
+	// where to get help, and its tab says only "Your issue".
+	r := fe.raise(fe.Member, url.Values{"title": {"Self-harm worries tonight"}, "body": {"My son talks about self-harm."}, "anonymous": {"no"}})
+	wantStatus(t, r, 303)
+	r = fe.Member.get(r.Location)
+	wantContains(t, r.Body, "<title>Your issue – Chorus</title>", "Self-harm worries tonight", `id="sg-help-heading"`)
 }
