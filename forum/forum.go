@@ -149,11 +149,19 @@ const (
 	EventRestored   EventKind = "restored"
 	EventEdited     EventKind = "edited"
 	EventMergedFrom EventKind = "merged_from" // another issue was merged into this one (Ref)
+	// A steering group's steps (Ref names the meeting or action; Note is
+	// what families read).
+	EventAgenda            EventKind = "agenda"              // put on a meeting's agenda
+	EventActionAgreed      EventKind = "action_agreed"       // an action about it was agreed
+	EventActionProgress    EventKind = "action_progress"     // that action is in progress
+	EventActionDone        EventKind = "action_done"         // that action is done: Note is the outcome
+	EventActionNotPossible EventKind = "action_not_possible" // that action is not possible: Note says why
 )
 
 // EventKinds lists every kind of history event.
 var EventKinds = []EventKind{EventStatus, EventResponse, EventDetail, EventQuestion, EventAnswer,
-	EventHeld, EventReleased, EventHidden, EventRestored, EventEdited, EventMergedFrom}
+	EventHeld, EventReleased, EventHidden, EventRestored, EventEdited, EventMergedFrom,
+	EventAgenda, EventActionAgreed, EventActionProgress, EventActionDone, EventActionNotPossible}
 
 // Actor says who made an event, as the submitter and readers see it. An
 // anonymous submitter is only ever "submitter"; facilitators are named by role.
@@ -165,6 +173,7 @@ const (
 	ActorSubmitter   Actor = "submitter"
 	ActorMember      Actor = "member"
 	ActorFacilitator Actor = "facilitator"
+	ActorSteering    Actor = "steering" // the steering group
 )
 
 // Event is one entry in an issue's append-only history. Events are numbered
@@ -252,11 +261,14 @@ const (
 	NoticeMerged NoticeKind = "merged"
 	// Told to the safeguarding deputy of a hold the lead has not handled.
 	NoticeEscalated NoticeKind = "escalated"
+	// Told to followers when a steering group takes a followed issue up
+	// (an agenda, an action) without changing its status.
+	NoticeSteering NoticeKind = "steering"
 )
 
 // NoticeKinds lists every kind of notification.
 var NoticeKinds = []NoticeKind{NoticeStatus, NoticeResponse, NoticeHeld, NoticeReleased, NoticeHidden,
-	NoticeRestored, NoticeEdited, NoticeMerged, NoticeEscalated}
+	NoticeRestored, NoticeEdited, NoticeMerged, NoticeEscalated, NoticeSteering}
 
 // Notification is one entry in a person's in-app list.
 type Notification struct {

@@ -141,7 +141,7 @@ func usedIDs(t *testing.T) map[string]string {
 	for _, st := range forum.Statuses {
 		used["status."+string(st)] = "status names"
 	}
-	for _, a := range []forum.Actor{forum.ActorSystem, forum.ActorSubmitter, forum.ActorMember, forum.ActorFacilitator} {
+	for _, a := range []forum.Actor{forum.ActorSystem, forum.ActorSubmitter, forum.ActorMember, forum.ActorFacilitator, forum.ActorSteering} {
 		used["actor."+string(a)] = "timeline actors"
 	}
 	for _, k := range forum.EventKinds {
