@@ -269,6 +269,36 @@ var indexes = map[string][]index{
 	"realtime_events": {
 		{name: "room_seq_unique", keys: bson.D{{Key: "room", Value: 1}, {Key: "seq", Value: 1}}, unique: true},
 	},
+	// The steering domain (steering.go). Groups, meetings, agenda items,
+	// decisions, actions and questions are unique on _id, minutes on their
+	// meeting's ID (their _id).
+	"steering_members": {
+		{name: "member_unique", keys: bson.D{{Key: "group_id", Value: 1}, {Key: "user_id", Value: 1}}, unique: true},
+		{name: "user", keys: bson.D{{Key: "user_id", Value: 1}}},
+	},
+	"meetings": {
+		{name: "group_starts", keys: bson.D{{Key: "group_id", Value: 1}, {Key: "starts_at", Value: 1}}},
+	},
+	"agenda_items": {
+		{name: "meeting_order", keys: bson.D{{Key: "meeting_id", Value: 1}, {Key: "ord", Value: 1}}},
+	},
+	"decisions": {
+		{name: "group_at", keys: bson.D{{Key: "group_id", Value: 1}, {Key: "at", Value: 1}}},
+	},
+	"actions": {
+		{name: "group_created", keys: bson.D{{Key: "group_id", Value: 1}, {Key: "created_at", Value: 1}}},
+		{name: "issue_ids", keys: bson.D{{Key: "issue_ids", Value: 1}}},
+	},
+	"action_events": {
+		{name: "action_seq_unique", keys: bson.D{{Key: "action_id", Value: 1}, {Key: "seq", Value: 1}}, unique: true},
+		{name: "action_key_unique", keys: bson.D{{Key: "action_id", Value: 1}, {Key: "key", Value: 1}}, unique: true},
+	},
+	"quiet_questions": {
+		{name: "meeting_seq_unique", keys: bson.D{{Key: "meeting_id", Value: 1}, {Key: "seq", Value: 1}}, unique: true},
+	},
+	"quiet_supports": {
+		{name: "support_unique", keys: bson.D{{Key: "question_id", Value: 1}, {Key: "key", Value: 1}}, unique: true},
+	},
 }
 
 // ensureIndexes creates every missing index (and so every collection that has

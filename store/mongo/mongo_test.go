@@ -60,6 +60,10 @@ func TestForumContract(t *testing.T) {
 	storetest.RunForum(t, func(t *testing.T) storetest.ForumStore { return MustOpen(t) })
 }
 
+func TestSteeringContract(t *testing.T) {
+	storetest.RunSteering(t, func(t *testing.T) storetest.SteeringStore { return MustOpen(t) })
+}
+
 // TestIndexes checks that Open created every index the store's correctness
 // rests on, unique where it must be.
 func TestIndexes(t *testing.T) {
@@ -84,6 +88,15 @@ func TestIndexes(t *testing.T) {
 		"follows":       {"follow_unique": true},
 		"notifications": {"user_at": false},
 		"reports":       {"forum_at": false, "report_unique": true},
+
+		"steering_members": {"member_unique": true, "user": false},
+		"meetings":         {"group_starts": false},
+		"agenda_items":     {"meeting_order": false},
+		"decisions":        {"group_at": false},
+		"actions":          {"group_created": false, "issue_ids": false},
+		"action_events":    {"action_seq_unique": true, "action_key_unique": true},
+		"quiet_questions":  {"meeting_seq_unique": true},
+		"quiet_supports":   {"support_unique": true},
 	}
 	for coll, ixs := range want {
 		specs, err := client.Database(name).Collection(coll).Indexes().ListSpecifications(t.Context())

@@ -61,3 +61,7 @@ func TestForumContract(t *testing.T) {
 func TestRealtimeContract(t *testing.T) {
 	storetest.RunRealtime(t, func(t *testing.T) realtime.Log { return MustOpen(t) })
 }
+
+func TestSteeringContract(t *testing.T) {
+	storetest.RunSteering(t, func(t *testing.T) storetest.SteeringStore { return MustOpen(t) })
+}
