@@ -28,6 +28,7 @@ import (
 	"chorus/locales"
 	"chorus/realtime"
 	"chorus/server"
+	"chorus/steering"
 	"chorus/store/mongo"
 	"chorus/store/sqlite"
 
@@ -51,6 +52,7 @@ type Store interface {
 	account.Store
 	audit.Store
 	forum.Store
+	steering.Store
 	realtime.Log
 	Ping(ctx context.Context) error
 }
@@ -64,6 +66,7 @@ type app struct {
 	audit    *audit.Log
 	accounts *account.Service
 	forums   *forum.Service
+	steering *steering.Service
 	secret   []byte
 }
 
@@ -139,6 +142,12 @@ func open(ctx context.Context, cfg *Config, logOut io.Writer) (*app, error) {
 	a.forums = forum.NewService(a.store, a.audit, clock, key)
 	a.accounts.RegisterScope(account.ScopeForum, a.forums) // forum invitations: the forum owns its roles
 	a.forums.SetDirectory(a.accounts)                      // safeguarding escalations reach organisation administrators
+	loc, err := time.LoadLocation(cfg.Timezone)
+	if err != nil {
+		a.close()
+		return nil, err
+	}
+	a.steering = steering.NewService(a.store, a.forums, a.accounts, a.audit, clock, loc)
 	return a, nil
 }
 
@@ -151,7 +160,7 @@ func (a *app) server() (*server.Server, *nats.Conn, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	deps := server.Deps{Accounts: a.accounts, Forums: a.forums, Audit: a.audit, Ready: a.store.Ping, Logger: a.log, LiveLog: a.store}
+	deps := server.Deps{Accounts: a.accounts, Forums: a.forums, Steering: a.steering, Audit: a.audit, Ready: a.store.Ping, Logger: a.log, LiveLog: a.store}
 	var nc *nats.Conn
 	if a.cfg.NATSURL != "" {
 		if nc, err = nats.Connect(a.cfg.NATSURL, nats.Name("chorus"), nats.MaxReconnects(-1)); err != nil {

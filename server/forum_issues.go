@@ -300,13 +300,22 @@ func (s *Server) backToIssue(c *fiber.Ctx, msgID, anchor string) error {
 	return c.Redirect("/issues/"+c.Params("id")+anchor, fiber.StatusSeeOther)
 }
 
+// deviceFor returns the key of a visitor's device, giving the browser a
+// device cookie first if it has none: one support per device.
+func (s *Server) deviceFor(c *fiber.Ctx) string {
+	if tok := c.Cookies(deviceCookie); tok != "" {
+		return deviceKey(tok)
+	}
+	tok := secret.NewToken()
+	s.setCookie(c, deviceCookie, tok, 365*24*3600)
+	return deviceKey(tok)
+}
+
 // handleSupport records "this affects us too".
 func (s *Server) handleSupport(c *fiber.Ctx) error {
 	v := s.viewer(c)
-	if v.Principal == nil && v.DeviceKey == "" {
-		tok := secret.NewToken()
-		s.setCookie(c, deviceCookie, tok, 365*24*3600)
-		v.DeviceKey = deviceKey(tok)
+	if v.Principal == nil {
+		v.DeviceKey = s.deviceFor(c)
 	}
 	if _, err := s.deps.Forums.Support(c.UserContext(), v, c.Params("id")); err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 // and a member, each with a browser of their own.
 type forumEnv struct {
 	*env
+	Admin       *client // the installation's administrator, signed in
 	Forum       *forum.Forum
 	Facilitator *client
 	Member      *client
@@ -28,7 +29,7 @@ type forumEnv struct {
 func newForumEnv(t *testing.T, store string, settings forum.ForumSettings) *forumEnv {
 	t.Helper()
 	e := newEnvOn(t, store)
-	e.setupAdmin()
+	admin, _ := e.setupAdmin()
 	ctx := context.Background()
 	by := principalFor(t, e, "ada@example.org")
 	org, err := e.Accounts.CreateOrganisation(ctx, by, "Leicester, Leicestershire and Rutland")
@@ -44,7 +45,7 @@ func newForumEnv(t *testing.T, store string, settings forum.ForumSettings) *foru
 	if err != nil {
 		t.Fatal(err)
 	}
-	fe := &forumEnv{env: e, Forum: f}
+	fe := &forumEnv{env: e, Admin: admin, Forum: f}
 	user := func(email string) *account.User {
 		u := &account.User{ID: secret.NewID(), Email: email, Name: email, PasswordHash: secret.HashPassword("password " + email), CreatedAt: time.Now()}
 		if err := e.Store.CreateUser(ctx, u); err != nil {

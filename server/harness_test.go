@@ -22,6 +22,7 @@ import (
 	"chorus/internal/testenv/mongotest"
 	"chorus/realtime"
 	"chorus/server"
+	"chorus/steering"
 	"chorus/store/mongo"
 	"chorus/store/sqlite"
 
@@ -37,6 +38,7 @@ type Store interface {
 	account.Store
 	audit.Store
 	forum.Store
+	steering.Store
 	realtime.Log
 	Ping(ctx context.Context) error
 }
@@ -52,6 +54,7 @@ type env struct {
 	mongoDB  string
 	Accounts *account.Service
 	Forums   *forum.Service
+	Steering *steering.Service
 	Logs     *syncBuffer
 	Token    string // the setup token
 }
@@ -136,11 +139,12 @@ func serveEnv(t *testing.T, db Store, clock func() time.Time, settings account.S
 	forums := forum.NewService(db, auditLog, clock, key)
 	accounts.RegisterScope(account.ScopeForum, forums)
 	forums.SetDirectory(accounts)
+	steer := steering.NewService(db, forums, accounts, auditLog, clock, time.UTC)
 	o := server.Options{ExitURL: "https://neutral.example/weather", Secret: key, BodyLimit: 64 << 10, LoginPerIP: 10000}
 	for _, f := range opts {
 		f(&o)
 	}
-	srv, err := server.New(o, server.Deps{Accounts: accounts, Forums: forums, Audit: auditLog, Ready: db.Ping, Logger: log, LiveLog: db})
+	srv, err := server.New(o, server.Deps{Accounts: accounts, Forums: forums, Steering: steer, Audit: auditLog, Ready: db.Ping, Logger: log, LiveLog: db})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +154,7 @@ func serveEnv(t *testing.T, db Store, clock func() time.Time, settings account.S
 	}
 	go srv.App().Listener(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	e := &env{t: t, URL: "http://" + ln.Addr().String(), Server: srv, Store: db, Accounts: accounts, Forums: forums, Logs: logs, Token: "setup-token-for-tests"}
+	e := &env{t: t, URL: "http://" + ln.Addr().String(), Server: srv, Store: db, Accounts: accounts, Forums: forums, Steering: steer, Logs: logs, Token: "setup-token-for-tests"}
 	srv.SetSetupToken(e.Token)
 	return e
 }

@@ -110,7 +110,7 @@ func (s *Server) renderVariants(ev realtime.Event) map[string]string {
 
 // authorizeRoom says who may follow a room, and as whom: an issue's room
 // whoever may see the issue; a forum's room anyone; a forum's moderation
-// queue its facilitators. Those who facilitate the room's forum receive the
+// queue its facilitators; a meeting's room whoever may see the meeting. Those who facilitate the room's forum receive the
 // facilitator's fragments (with moderation controls); everyone else the
 // member's. base is the connection's language.
 func (s *Server) authorizeRoom(ctx context.Context, principal any, room, base string) (string, bool) {
@@ -139,6 +139,15 @@ func (s *Server) authorizeRoom(ctx context.Context, principal any, room, base st
 			return "", false
 		}
 		role = "facilitator"
+	case "meeting":
+		// Whoever may see the meeting's page; its events carry no words,
+		// only what changed, and each page fetches its own view.
+		if s.deps.Steering == nil {
+			return "", false
+		}
+		if _, err := s.deps.Steering.Meeting(ctx, p, id, ""); err != nil {
+			return "", false
+		}
 	default:
 		return "", false
 	}

@@ -12,6 +12,7 @@ import (
 	"chorus/account"
 	"chorus/forum"
 	"chorus/internal/secret"
+	"chorus/steering"
 )
 
 // Roles in the permission table. Later issues add steering roles.
@@ -25,9 +26,16 @@ const (
 	otherOrg    = "otherOrg"    // administers organisation B (another scope), which runs forum B
 	installer   = "admin"       // installation administrator
 	lead        = "lead"        // forum A's safeguarding lead, not otherwise a member
+	chair       = "chair"       // chairs steering group A (organisation A, linked to forum A)
+	parentRep   = "parentRep"   // a parent carer representative in steering group A
 )
 
-var roles = []string{visitor, member, forumMember, facilitator, otherFac, orgAdmin, otherOrg, installer, lead}
+var roles = []string{visitor, member, forumMember, facilitator, otherFac, orgAdmin, otherOrg, installer, lead, chair, parentRep}
+
+// steeringRoles are the roles outcomes leaves to their own entries: outside
+// the steering routes a chair and a representative are plain signed-in
+// people.
+var steeringRoles = []string{lead, chair, parentRep}
 
 // outcomes lists the outcome for each role, in the order of roles, leaving
 // out the safeguarding lead: the lead facilitates forum A (where its
@@ -35,10 +43,10 @@ var roles = []string{visitor, member, forumMember, facilitator, otherFac, orgAdm
 // otherwise a plain signed-in person. withLead says otherwise.
 func outcomes(os ...outcome) map[string]outcome {
 	m := map[string]outcome{}
-	for i, r := range roles[:len(roles)-1] {
+	for i, r := range roles[:len(roles)-len(steeringRoles)] {
 		m[r] = os[i]
 	}
-	m[lead] = m[member]
+	m[lead], m[chair], m[parentRep] = m[member], m[member], m[member]
 	if m[facilitator] == allow && m[forumMember] != allow && m[member] != allow {
 		m[lead] = allow
 	}
@@ -53,6 +61,16 @@ func withLead(m map[string]outcome, o outcome) map[string]outcome {
 	}
 	out[lead] = o
 	return out
+}
+
+// steer lists the outcome for every role, in the order of roles, for the
+// steering routes, where the chair and the representative differ.
+func steer(os ...outcome) map[string]outcome {
+	m := map[string]outcome{}
+	for i, r := range roles {
+		m[r] = os[i]
+	}
+	return m
 }
 
 // outcome is what a role gets from a route.
@@ -92,6 +110,12 @@ var (
 	facilitating = outcomes(signIn, deny, deny, allow, deny, allow, deny, allow)
 	// Taking part in forum A (supporting, commenting): its members.
 	taking = outcomes(deny, deny, allow, allow, deny, deny, deny, deny)
+	// Seeing steering group A, its published meetings and its actions: its
+	// members, organisation A's administrators, and the people of forum A
+	// (whose lead facilitates it); nobody else learns they exist.
+	seesGroup = steer(signIn, hidden, allow, allow, hidden, allow, hidden, allow, allow, allow, allow)
+	// Chairing group A's meetings: its chair and organisation A's administrators.
+	chairing = steer(signIn, hidden, deny, deny, hidden, allow, hidden, allow, deny, allow, deny)
 )
 
 // permissions is the table: every route (method and pattern) with the
@@ -171,22 +195,59 @@ var permissions = map[string]map[string]outcome{
 	"POST /follow-up":                          public,
 	"POST /follow-up/detail":                   public,
 	"POST /follow-up/download":                 public,
-	"GET /admin":                               adminAny,
-	"GET /admin/users":                         adminAny,
-	"GET /admin/users/:id":                     orgAResource,
-	"POST /admin/users/:id/disable":            adminOnly,
-	"POST /admin/users/:id/enable":             adminOnly,
-	"POST /admin/users/:id/grants":             orgAScope,
-	"POST /admin/users/:id/grants/remove":      orgAScope,
-	"POST /admin/users/:id/reset":              adminOnly,
-	"GET /admin/invitations":                   adminAny,
-	"POST /admin/invitations":                  orgAScope,
-	"POST /admin/invitations/:id/revoke":       orgAResource,
-	"GET /admin/organisations":                 adminOnly,
-	"POST /admin/organisations":                adminOnly,
-	"GET /admin/audit":                         adminAny,
-	"GET /admin/audit.csv":                     adminAny,
-	"GET /admin/audit.json":                    adminAny,
+	// Steering group A: organisation A's, linked to forum A.
+	//                                                        visitor member forumMember facilitator otherFac orgAdmin otherOrg admin lead chair parentRep
+	"GET /groups":                           public,
+	"GET /groups/new":                       adminAny,
+	"POST /groups":                          orgAScope,
+	"GET /groups/:id":                       seesGroup,
+	"GET /groups/:id/edit":                  steer(signIn, deny, deny, deny, deny, allow, hidden, allow, deny, deny, deny),
+	"POST /groups/:id/edit":                 orgAScope,
+	"POST /groups/:id/members":              orgAScope,
+	"POST /groups/:id/members/:user":        orgAScope,
+	"POST /groups/:id/members/:user/remove": orgAScope,
+	"POST /groups/:id/meetings":             steer(signIn, deny, deny, deny, deny, allow, deny, allow, deny, allow, deny),
+	"GET /groups/:id/register":              seesGroup,
+	"GET /groups/:id/you-said-we-did":       public,
+	"GET /forums/:id/you-said-we-did":       public,
+	"GET /meetings/:id":                     seesGroup,
+	"GET /meetings/:id/edit":                chairing,
+	"POST /meetings/:id/edit":               chairing,
+	"POST /meetings/:id/status":             chairing,
+	"GET /meetings/:id/agenda":              chairing,
+	"POST /meetings/:id/items":              chairing,
+	"POST /meetings/:id/questions":          seesGroup, // the quiet voice: anyone following the meeting
+	"POST /meetings/:id/minutes":            chairing,
+	"POST /meetings/:id/minutes/sign":       steer(signIn, hidden, deny, deny, hidden, allow, hidden, allow, deny, allow, allow),
+	"POST /meetings/:id/minutes/publish":    chairing,
+	"POST /meetings/:id/minutes/amend":      chairing,
+	"POST /items/:item":                     chairing,
+	"POST /items/:item/move":                chairing,
+	"POST /items/:item/remove":              chairing,
+	"POST /items/:item/current":             chairing,
+	"POST /items/:item/decisions":           chairing,
+	"POST /items/:item/actions":             chairing,
+	"POST /questions/:q/moderate":           steer(signIn, hidden, deny, allow, hidden, allow, hidden, allow, allow, allow, deny),
+	"POST /questions/:q/support":            seesGroup,
+	"POST /questions/:q/take":               chairing,
+	"GET /actions/:id":                      seesGroup,
+	"POST /actions/:id":                     steer(signIn, hidden, deny, deny, hidden, allow, hidden, allow, deny, allow, allow),
+	"GET /admin":                            adminAny,
+	"GET /admin/users":                      adminAny,
+	"GET /admin/users/:id":                  orgAResource,
+	"POST /admin/users/:id/disable":         adminOnly,
+	"POST /admin/users/:id/enable":          adminOnly,
+	"POST /admin/users/:id/grants":          orgAScope,
+	"POST /admin/users/:id/grants/remove":   orgAScope,
+	"POST /admin/users/:id/reset":           adminOnly,
+	"GET /admin/invitations":                adminAny,
+	"POST /admin/invitations":               orgAScope,
+	"POST /admin/invitations/:id/revoke":    orgAResource,
+	"GET /admin/organisations":              adminOnly,
+	"POST /admin/organisations":             adminOnly,
+	"GET /admin/audit":                      adminAny,
+	"GET /admin/audit.csv":                  adminAny,
+	"GET /admin/audit.json":                 adminAny,
 }
 
 func TestPermissionTable(t *testing.T) {
@@ -256,8 +317,53 @@ func TestPermissionTable(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Steering group A: organisation A's, linked to forum A, with a chair
+	// and a parent carer representative; meetings in progress, so that every
+	// meeting route has something to act on.
+	groupA, err := e.Steering.CreateGroup(ctx, by, steering.GroupSettings{OrgID: orgA.ID, Name: "Group A", ForumIDs: []string{forumA.ID}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	groupE, err := e.Steering.CreateGroup(ctx, by, steering.GroupSettings{OrgID: orgA.ID, Name: "Group A to edit", ForumIDs: []string{forumA.ID}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seat := func(email string, role steering.Role) *account.Principal {
+		p := plain(email)
+		if _, err := e.Steering.AddMember(ctx, by, groupA.ID, p.User.ID, "", role, steering.OrgICB); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	chairP := seat("chair@example.org", steering.RoleChair)
+	seat("rep@example.org", steering.RoleParentRep)
+	agendaIssue, err := e.Forums.RaiseIssue(ctx, forum.Viewer{Principal: fm}, forumA.ID, forum.Draft{Title: "For the agenda", Body: "Text"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	meetingInProgress := func() *steering.Meeting {
+		m, err := e.Steering.CreateMeeting(ctx, chairP, groupA.ID, steering.MeetingSettings{Title: "Meeting", StartsAt: time.Now()}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range []steering.MeetingStatus{steering.MeetingPublished, steering.MeetingInProgress} {
+			if err := e.Steering.SetMeetingStatus(ctx, chairP, m.ID, st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return m
+	}
+	issueItem := func() *steering.Item {
+		it, err := e.Steering.AddItem(ctx, chairP, meetingInProgress().ID, steering.ItemSettings{Kind: steering.ItemIssue, IssueID: agendaIssue.Issue.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return it
+	}
+
 	emails := map[string]string{member: "m@example.org", orgAdmin: "a@example.org", otherOrg: "b@example.org",
-		forumMember: "fm@example.org", facilitator: "fac@example.org", otherFac: "ofac@example.org", lead: "lead@example.org"}
+		forumMember: "fm@example.org", facilitator: "fac@example.org", otherFac: "ofac@example.org", lead: "lead@example.org",
+		chair: "chair@example.org", parentRep: "rep@example.org"}
 	clients := map[string]*client{visitor: e.client(), installer: admin}
 	secrets := map[string]string{}
 	signInAs := func(role string) {
@@ -290,8 +396,35 @@ func TestPermissionTable(t *testing.T) {
 		for _, role := range roles {
 			t.Run(strings.ReplaceAll(key, "/", "_")+"/"+role, func(t *testing.T) {
 				// Each request uses fresh resources so earlier ones cannot hide a refusal.
-				id, issueID := "", ""
+				id, issueID, userID := "", "", fm.User.ID
 				switch {
+				case strings.HasPrefix(r.Path, "/groups/:id/members/:user"):
+					n++
+					id, userID = groupA.ID, seat(fmt.Sprintf("seat%d@example.org", n), steering.RoleMember).User.ID
+				case strings.HasPrefix(r.Path, "/groups/:id/edit"):
+					id = groupE.ID // editing unlinks the forum the other routes rely on
+				case strings.HasPrefix(r.Path, "/groups/:id"):
+					id = groupA.ID
+				case strings.HasPrefix(r.Path, "/meetings/:id"):
+					id = meetingInProgress().ID
+				case strings.HasPrefix(r.Path, "/items/:item"):
+					id = issueItem().ID
+				case strings.HasPrefix(r.Path, "/questions/:q"):
+					m := meetingInProgress()
+					q, err := e.Steering.Ask(ctx, chairP, m.ID, "", "A question", "")
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := e.Steering.ModerateQuestion(ctx, chairP, q.ID, steering.QuestionApproved); err != nil {
+						t.Fatal(err)
+					}
+					id = q.ID
+				case strings.HasPrefix(r.Path, "/actions/:id"):
+					a, err := e.Steering.AddAction(ctx, chairP, issueItem().ID, steering.ActionSettings{Description: "Do it", Owner: "Someone"}, "")
+					if err != nil {
+						t.Fatal(err)
+					}
+					id = a.ID
 				case strings.HasPrefix(r.Path, "/admin/invitations/:id"):
 					inv, _, err := e.Accounts.CreateInvitation(ctx, by, account.RoleOrgAdmin, account.OrganisationScope(orgA.ID), "")
 					if err != nil {
@@ -330,7 +463,7 @@ func TestPermissionTable(t *testing.T) {
 					}
 					invID = inv.ID
 				}
-				path := strings.NewReplacer(":inv", invID, ":id", id, ":user", fm.User.ID, ":token", "some-token", ":file", assetPath).Replace(r.Path)
+				path := strings.NewReplacer(":inv", invID, ":id", id, ":item", id, ":q", id, ":user", userID, ":token", "some-token", ":file", assetPath).Replace(r.Path)
 				c := clients[role]
 				var res response
 				if r.Method == "GET" {

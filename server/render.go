@@ -139,6 +139,16 @@ func (s *Server) templateFuncs() template.FuncMap {
 		// again (a double press, a resend), the form makes one record.
 		"idemKey": secret.NewToken,
 		"has":     slices.Contains[[]string],
+		"add":     func(a, b int) int { return a + b },
+		// dueDate shows a civil date (YYYY-MM-DD, as actions keep due
+		// dates) in the page's language.
+		"dueDate": func(d string, tr *Tr) string {
+			t, err := time.Parse(time.DateOnly, d)
+			if err != nil {
+				return d
+			}
+			return formatDate(t, tr)
+		},
 		// The forum's fixed lists, for forms and tabs.
 		"reportReasons": func() []forum.ReportReason { return forum.ReportReasons },
 		"queueTabs":     func() []forum.QueueTab { return forum.QueueTabs },

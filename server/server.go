@@ -19,6 +19,7 @@ import (
 	"chorus/locales"
 	"chorus/realtime"
 	"chorus/server/templates"
+	"chorus/steering"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/template/html/v2"
@@ -40,6 +41,7 @@ type Options struct {
 type Deps struct {
 	Accounts *account.Service
 	Forums   *forum.Service
+	Steering *steering.Service
 	Audit    *audit.Log
 	Ready    func(ctx context.Context) error // reports whether the store can be reached
 	Logger   *slog.Logger
@@ -113,6 +115,9 @@ func New(opts Options, deps Deps) (*Server, error) {
 	}
 	if deps.Forums != nil {
 		deps.Forums.SetPublisher(s.live)
+	}
+	if deps.Steering != nil {
+		deps.Steering.SetPublisher(s.live)
 	}
 	s.app = fiber.New(fiber.Config{
 		Views:                   engine,

@@ -255,6 +255,51 @@
       "status.changed": onStatus,
       "presence": onPresence
     };
+    // Parts of a page that the server renders again (a live meeting): an
+    // event named in a part's data-live-refresh fetches the page and swaps
+    // those parts in, after a short random wait so that a room of viewers
+    // does not ask at the same instant. A part the reader is typing in is
+    // left alone, and a link to reload appears instead.
+    var refreshParts = Array.prototype.slice.call(document.querySelectorAll("[data-live-refresh]"));
+    var refreshTimer = null;
+    var showStale = function () {
+      var stale = document.querySelector("[data-live-stale]");
+      if (stale && stale.hidden) {
+        stale.hidden = false;
+        heard.texts.stale = stale.textContent.trim();
+        announce();
+      }
+    };
+    document.addEventListener("input", function (e) {
+      if (e.target && e.target.form) { e.target.form.setAttribute("data-dirty", ""); }
+    });
+    var refresh = function () {
+      refreshTimer = null;
+      window.fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (r) {
+        if (!r.ok) { throw new Error(String(r.status)); }
+        return r.text();
+      }).then(function (html) {
+        var doc = new window.DOMParser().parseFromString(html, "text/html");
+        refreshParts.forEach(function (el) {
+          var fresh = el.id && doc.getElementById(el.id);
+          if (!fresh || fresh.innerHTML === el.innerHTML) { return; }
+          var busy = (el.contains(document.activeElement) && document.activeElement.form) || el.querySelector("form[data-dirty]");
+          if (busy) { showStale(); return; }
+          el.innerHTML = fresh.innerHTML;
+          var say = el.getAttribute("data-live-say");
+          if (say) { heard.texts[el.id] = say; announce(); }
+        });
+      }).catch(showStale);
+    };
+    var onRefresh = function (type) {
+      var wanted = refreshParts.some(function (el) {
+        return (" " + el.getAttribute("data-live-refresh") + " ").indexOf(" " + type + " ") >= 0;
+      });
+      if (wanted && !refreshTimer) {
+        refreshTimer = window.setTimeout(refresh, 300 + Math.random() * 1200);
+      }
+    };
+
     var apply = function (msg) {
       if (msg.room && msg.room !== room) { return; }
       if (typeof msg.seq === "number" && msg.type !== "subscribed") {
@@ -264,6 +309,7 @@
       if (msg.type === "subscribed") { liveEl.setAttribute("data-live-state", "subscribed"); return; }
       var h = handlers[msg.type];
       if (h) { h(msg); }
+      if (msg.type) { onRefresh(msg.type); }
       // Changes the page cannot apply in place (a moderation queue that
       // moved, an issue a facilitator changed) reveal a link to reload it.
       var reload = msg.type && document.querySelector('[data-live-reload="' + escapeAttr(msg.type) + '"]');

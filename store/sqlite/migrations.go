@@ -290,6 +290,9 @@ var migrations = []string{
 		INSERT INTO support_counts (issue_id, n) VALUES (NEW.issue_id, 1)
 			ON CONFLICT (issue_id) DO UPDATE SET n = n + 1;
 	END;`,
+	// 8: steering groups, meetings, agendas, decisions, actions and their
+	// histories, the quiet voice and minutes (steering.go).
+	steeringMigration,
 }
 
 // migrate brings the schema up to date.
