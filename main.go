@@ -148,6 +148,7 @@ func open(ctx context.Context, cfg *Config, logOut io.Writer) (*app, error) {
 		return nil, err
 	}
 	a.steering = steering.NewService(a.store, a.forums, a.accounts, a.audit, clock, loc)
+	a.accounts.RegisterScope(account.ScopeGroup, a.steering) // steering invitations: the group owns its seats
 	return a, nil
 }
 

@@ -31,6 +31,8 @@ const (
 	// ScopeForum is one parent carer forum; the forum domain owns its roles
 	// (see ScopeAuthority).
 	ScopeForum ScopeKind = "forum"
+	// ScopeGroup is one steering group; the steering domain owns its roles.
+	ScopeGroup ScopeKind = "group"
 )
 
 // Scope is the thing a role applies to: the whole installation, or one

@@ -12,6 +12,7 @@ type invitationData struct {
 	ScopeName  string
 	Token      string
 	Forum      bool // an invitation to join a forum: asks for a display name
+	Group      bool // an invitation to a steering group's seat: asks for a name for its papers
 }
 
 func (s *Server) invitationPage(c *fiber.Ctx) (*Page, error) {
@@ -19,7 +20,8 @@ func (s *Server) invitationPage(c *fiber.Ctx) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := invitationData{Invitation: inv, Token: c.Params("token"), Forum: inv.Scope.Kind == account.ScopeForum}
+	d := invitationData{Invitation: inv, Token: c.Params("token"), Forum: inv.Scope.Kind == account.ScopeForum,
+		Group: inv.Scope.Kind == account.ScopeGroup}
 	if d.ScopeName, err = s.deps.Accounts.ScopeName(c.UserContext(), inv.Scope); err != nil {
 		return nil, err
 	}
@@ -58,6 +60,10 @@ func (s *Server) handleInvitationAccept(c *fiber.Ctx) error {
 		}
 		s.flash(c, "invitation.joined_signin")
 		return c.Redirect("/signin?next="+forumPath, fiber.StatusSeeOther)
+	}
+	if inv := p.Data.(invitationData).Invitation; inv.Scope.Kind == account.ScopeGroup && principal(c) != nil {
+		s.flash(c, "steering.invitations.joined")
+		return c.Redirect("/groups/"+inv.Scope.ID, fiber.StatusSeeOther)
 	}
 	s.flash(c, "invitation.accepted")
 	s.clearCookie(c, s.sessionCookie())

@@ -140,6 +140,7 @@ func serveEnv(t *testing.T, db Store, clock func() time.Time, settings account.S
 	accounts.RegisterScope(account.ScopeForum, forums)
 	forums.SetDirectory(accounts)
 	steer := steering.NewService(db, forums, accounts, auditLog, clock, time.UTC)
+	accounts.RegisterScope(account.ScopeGroup, steer)
 	o := server.Options{ExitURL: "https://neutral.example/weather", Secret: key, BodyLimit: 64 << 10, LoginPerIP: 10000}
 	for _, f := range opts {
 		f(&o)

@@ -306,3 +306,39 @@ func testMeetingLive(t *testing.T, store string) {
 		}
 	}
 }
+
+// TestGroupInvitation: the chair makes a one-time link for a seat; a new
+// person opens it, creates their account with a name for the group's
+// papers, and takes the seat; the link then works no more.
+func TestGroupInvitation(t *testing.T) { onEachStore(t, testGroupInvitation) }
+
+func testGroupInvitation(t *testing.T, store string) {
+	se := newSteeringEnv(t, store)
+	g := se.Group
+	r := se.Chair.get("/groups/" + g.ID + "/invitations")
+	wantStatus(t, r, 200)
+	if strings.Contains(r.Body, `value="chair"`) {
+		t.Fatal("a chair may not invite another chair")
+	}
+	wantStatus(t, se.Rep.get("/groups/"+g.ID+"/invitations"), 403)
+	r = se.Chair.post("/groups/"+g.ID+"/invitations", url.Values{"role": {"parent_rep"}, "note": {"For Jo"}, "idem": {secret.NewToken()}})
+	wantStatus(t, r, 200)
+	link := regexp.MustCompile(`id="once-link">[^<]*(/invitations/[^<]+)<`).FindStringSubmatch(r.Body)
+	if link == nil {
+		t.Fatalf("no link shown:\n%s", r.Body)
+	}
+	r = se.Chair.post("/groups/"+g.ID+"/invitations", url.Values{"role": {"chair"}, "idem": {secret.NewToken()}})
+	wantStatus(t, r, 403)
+
+	jo := se.client()
+	r = jo.get(link[1])
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, "You are invited to join LLR keyworker steering group as Parent carer representative.")
+	r = jo.post(link[1], url.Values{"display_name": {"Jo (parent rep)"}, "email": {"jo@example.org"}, "password": {"long enough pw"}, "password2": {"long enough pw"}})
+	wantStatus(t, r, 303)
+	jo.signIn("jo@example.org", "long enough pw")
+	r = jo.get("/groups/" + g.ID)
+	wantStatus(t, r, 200)
+	wantContains(t, r.Body, "Jo (parent rep)", "Parent carer representative")
+	wantStatus(t, se.client().get(link[1]), 410)
+}
