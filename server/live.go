@@ -145,7 +145,7 @@ func (s *Server) authorizeRoom(ctx context.Context, principal any, room, base st
 		if s.deps.Steering == nil {
 			return "", false
 		}
-		if _, err := s.deps.Steering.Meeting(ctx, p, id, ""); err != nil {
+		if _, err := s.deps.Steering.Meeting(ctx, p, id, ""); err != nil && !s.deps.Steering.FollowsByLink(ctx, id) {
 			return "", false
 		}
 	default:

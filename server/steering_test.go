@@ -342,3 +342,53 @@ func testGroupInvitation(t *testing.T, store string) {
 	wantContains(t, r.Body, "Jo (parent rep)", "Parent carer representative")
 	wantStatus(t, se.client().get(link[1]), 410)
 }
+
+// TestQuietVoiceByLink: when the chair opens the meeting's link, someone
+// with no account follows the meeting with it, sends a question and
+// supports an approved one; without the key the meeting stays closed to
+// them, and a meeting without an open link refuses the key.
+func TestQuietVoiceByLink(t *testing.T) {
+	se := newSteeringEnv(t, "sqlite")
+	ctx := context.Background()
+	chair := principalFor(t, se.env, "chris@icb.example")
+	m, err := se.Steering.CreateMeeting(ctx, chair, se.Group.ID, steering.MeetingSettings{Title: "Open", StartsAt: time.Now(), OpenLink: true}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []steering.MeetingStatus{steering.MeetingPublished, steering.MeetingInProgress} {
+		if err := se.Steering.SetMeetingStatus(ctx, chair, m.ID, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := se.Chair.get("/meetings/" + m.ID)
+	share := regexp.MustCompile(`id="share-url">[^<]*(/meetings/[^<]+)<`).FindStringSubmatch(r.Body)
+	if share == nil {
+		t.Fatalf("the chair is not shown the link:\n%s", r.Body)
+	}
+	path := strings.ReplaceAll(share[1], "&amp;", "&")
+	visitor := se.client()
+	wantStatus(t, visitor.get("/meetings/"+m.ID), 403) // no key: sign in
+	wantStatus(t, visitor.get("/meetings/"+m.ID+"?key=wrong"), 403)
+	r = visitor.get(path)
+	wantStatus(t, r, 200)
+	key := strings.SplitN(path, "key=", 2)[1]
+	wantStatus(t, visitor.post("/meetings/"+m.ID+"/questions", url.Values{"key": {key}, "text": {"Can the rota cover weekends?"}, "idem": {secret.NewToken()}}), 303)
+	if _, msg := followAs(t, se.env, visitor, steering.MeetingRoom(m.ID)); msg.Type != "subscribed" {
+		t.Fatalf("a link holder cannot follow the meeting: %+v", msg)
+	}
+	r = se.Chair.get("/meetings/" + m.ID)
+	qID := regexp.MustCompile(`/questions/([a-z0-9]+)/moderate`).FindStringSubmatch(r.Body)[1]
+	wantStatus(t, se.Chair.post("/questions/"+qID+"/moderate", url.Values{"decision": {"approved"}}), 303)
+	visitor.get(path)
+	wantStatus(t, visitor.post("/questions/"+qID+"/support", url.Values{"key": {key}, "meeting": {m.ID}}), 303)
+	r = visitor.get(path)
+	wantContains(t, r.Body, "Can the rota cover weekends?", "1 person supports this")
+
+	// Closing the link closes the door.
+	settings := m.Settings()
+	settings.OpenLink = false
+	if _, err := se.Steering.UpdateMeeting(ctx, chair, m.ID, settings); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, visitor.get(path), 403)
+}

@@ -163,6 +163,14 @@ func (s *Service) putOnAgenda(ctx context.Context, by *account.Principal, g *Gro
 	return err
 }
 
+// FollowsByLink reports whether a meeting lets anyone holding its link
+// follow it. Its live events name only what changed, never words; the
+// page each follower fetches again still needs the link's key.
+func (s *Service) FollowsByLink(ctx context.Context, id string) bool {
+	m, err := s.store.FindMeeting(ctx, id)
+	return err == nil && m.OpenLink && m.Status != MeetingDraft
+}
+
 // meetingAccess is a meeting with who is looking at it.
 type meetingAccess struct {
 	meeting *Meeting
