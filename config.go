@@ -24,6 +24,7 @@ type Config struct {
 	Timezone       string
 	ExitURL        string
 	LogFormat      string
+	SMTPURL        string
 }
 
 // setting describes one configuration field for flags, the environment and --help.
@@ -45,6 +46,7 @@ func (c *Config) settings() []setting {
 		{"timezone", "CHORUS_TIMEZONE", "Europe/London", "time zone for dates and due dates", &c.Timezone},
 		{"exit-url", "CHORUS_EXIT_URL", "https://www.bbc.co.uk/weather", "neutral site that quick exit sends people to", &c.ExitURL},
 		{"log-format", "CHORUS_LOG_FORMAT", "json", "log format: json or text", &c.LogFormat},
+		{"smtp-url", "CHORUS_SMTP_URL", "", "SMTP server for email notifications and self-service password reset, e.g. smtp://user:pass@host:587?from=chorus@example.org (none: no email)", &c.SMTPURL},
 	}
 }
 

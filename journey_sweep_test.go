@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"chorus/internal/testenv/browser"
 )
@@ -12,12 +13,18 @@ import (
 // visitor and as the installation administrator, on a seeded installation,
 // and checks each page with axe-core. Routes with IDs get real ones (or an
 // unknown token, which shows the error page). A new route is swept as it
-// lands.
+// lands. Steering pages get a group, a meeting in progress with every part
+// its page shows, and an action; the states the route table does not reach
+// (the representative's view, a draft meeting, a visitor by the meeting's
+// link) are swept after it.
 func TestEveryPagePassesAxe(t *testing.T) {
 	dir := t.TempDir()
-	s := seedAll(t, dir)
+	s := seedSteering(t, dir)
+	sm := seedSteeringMeeting(t, dir, s)
 	inst := startChorus(t, dir, nil)
-	b := browser.New(t)
+	// Well over a hundred pages, each checked with axe: minutes on a busy
+	// machine.
+	b := browser.New(t, browser.WithTimeout(8*time.Minute))
 	visitor := b.NewTab(t)
 	admin := b.NewTab(t)
 	signInTab(t, admin, inst.URL, "ada@example.org", "a long passphrase")
@@ -38,12 +45,19 @@ func TestEveryPagePassesAxe(t *testing.T) {
 			continue // not pages: quick exit leaves the site; the others are for machines and scripts
 		case strings.HasPrefix(path, "/comments/"):
 			continue // only a comment's author may open its edit page; the server tests cover it
-		case strings.HasSuffix(path, ".csv"), strings.HasSuffix(path, ".json"):
-			continue // downloads, not pages: the server tests read them
+		case strings.Contains(path[strings.LastIndex(path, "/"):], "."):
+			continue // downloads (.csv, .json, .md, .ics, .pdf), not pages: the server tests read them
 		}
 		id := s.Forum.ID
-		if strings.HasPrefix(path, "/issues/") {
+		switch {
+		case strings.HasPrefix(path, "/issues/"):
 			id = s.IssueID
+		case strings.HasPrefix(path, "/groups/"):
+			id = s.Group.ID
+		case strings.HasPrefix(path, "/meetings/"):
+			id = sm.MeetingID
+		case strings.HasPrefix(path, "/actions/"):
+			id = sm.ActionID
 		}
 		url := inst.URL + strings.NewReplacer(":id", id, ":token", "unknown-token").Replace(path)
 		for _, p := range []struct {
@@ -59,6 +73,23 @@ func TestEveryPagePassesAxe(t *testing.T) {
 	}
 	if swept < 30 {
 		t.Fatalf("swept only %d pages: is the route list empty?", swept)
+	}
+
+	// Steering pages in other states: as the parent carer representative
+	// (the meeting without the chair's forms, an action she may update), a
+	// draft meeting and its empty agenda, and the meeting followed by its
+	// link without an account.
+	rep := b.NewTab(t)
+	quickSignIn(t, rep, inst.URL, repEmail)
+	for _, path := range []string{"/groups", "/groups/" + s.Group.ID, "/meetings/" + sm.MeetingID, "/actions/" + sm.ActionID} {
+		visit(t, rep, inst.URL+path)
+	}
+	for _, path := range []string{"/meetings/" + sm.DraftID, "/meetings/" + sm.DraftID + "/agenda"} {
+		visit(t, admin, inst.URL+path)
+	}
+	visit(t, visitor, inst.URL+"/meetings/"+sm.MeetingID+"?key="+sm.LinkKey)
+	if !browser.Exists(t, visitor, "#quiet-text") {
+		t.Fatal("a visitor with the meeting's link is not offered the quiet voice")
 	}
 
 	// Every step of the Easy Read raise form, up to the page that checks

@@ -26,6 +26,8 @@ import (
 	"chorus/internal/fault"
 	"chorus/internal/secret"
 	"chorus/locales"
+	"chorus/mail"
+	"chorus/notify"
 	"chorus/realtime"
 	"chorus/server"
 	"chorus/steering"
@@ -54,6 +56,7 @@ type Store interface {
 	forum.Store
 	steering.Store
 	realtime.Log
+	notify.Store
 	Ping(ctx context.Context) error
 }
 
@@ -68,6 +71,7 @@ type app struct {
 	forums   *forum.Service
 	steering *steering.Service
 	secret   []byte
+	notify   *notify.Service // notification preferences and email
 }
 
 // run is the whole program; tests call it directly.
@@ -149,7 +153,39 @@ func open(ctx context.Context, cfg *Config, logOut io.Writer) (*app, error) {
 	}
 	a.steering = steering.NewService(a.store, a.forums, a.accounts, a.audit, clock, loc)
 	a.accounts.RegisterScope(account.ScopeGroup, a.steering) // steering invitations: the group owns its seats
+	if err := a.openNotify(cfg); err != nil {
+		a.close()
+		return nil, err
+	}
 	return a, nil
+}
+
+// openNotify builds notification delivery: email through CHORUS_SMTP_URL
+// when it is set, else none (the notification centre works the same).
+func (a *app) openNotify(cfg *Config) error {
+	var sender notify.Sender
+	if cfg.SMTPURL != "" {
+		m, err := mail.New(cfg.SMTPURL)
+		if err != nil {
+			return err
+		}
+		sender = m
+	}
+	loc, err := time.LoadLocation(cfg.Timezone)
+	if err != nil {
+		return err
+	}
+	base := cfg.BaseURL
+	if base == "" {
+		base = "http://" + cfg.Addr
+	}
+	a.notify, err = notify.NewService(a.store, a.accounts, sender, notify.Config{BaseURL: base, Secret: a.secret, Location: loc,
+		Clock: time.Now, Logger: a.log})
+	if err != nil {
+		return err
+	}
+	a.forums.SetNotifier(a.notify) // each stored notification may go by email
+	return nil
 }
 
 // serve runs the web server until ctx ends, then shuts down gracefully.
@@ -162,6 +198,7 @@ func (a *app) server() (*server.Server, *nats.Conn, error) {
 		return nil, nil, err
 	}
 	deps := server.Deps{Accounts: a.accounts, Forums: a.forums, Steering: a.steering, Audit: a.audit, Ready: a.store.Ping, Logger: a.log, LiveLog: a.store}
+	deps.Notify = a.notify
 	var nc *nats.Conn
 	if a.cfg.NATSURL != "" {
 		if nc, err = nats.Connect(a.cfg.NATSURL, nats.Name("chorus"), nats.MaxReconnects(-1)); err != nil {
@@ -190,6 +227,11 @@ func (a *app) sweep(ctx context.Context, every time.Duration) {
 			a.log.Warn("escalate safeguarding holds", slog.String("error", err.Error()))
 		} else if n > 0 {
 			a.log.Info("escalated safeguarding holds", slog.Int("count", n))
+		}
+		if n, err := a.notify.Sweep(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("send digests and retry email", slog.String("error", err.Error()))
+		} else if n > 0 {
+			a.log.Info("sent email", slog.Int("count", n))
 		}
 		select {
 		case <-ctx.Done():
@@ -242,6 +284,7 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	a.log.Info("shutting down")
 	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	defer a.notify.Wait() // emails under way finish (each is bounded by a timeout)
 	return srv.Shutdown(shutCtx)
 }
 

@@ -76,6 +76,9 @@ type User struct {
 	TOTPSecret   string // base32; empty until multi-factor sign-in is set up
 	Disabled     bool
 	CreatedAt    time.Time
+	// Language is the tag of the language the person last chose, for
+	// what Chorus sends them (email); empty: English.
+	Language string
 }
 
 // HasMFA reports whether the person has set up multi-factor sign-in.

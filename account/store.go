@@ -16,8 +16,8 @@ type Store interface {
 	FindUserByID(ctx context.Context, id string) (*User, error)
 	// FindUserByEmail returns a user by normalised email. ErrNotFound.
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
-	// UpdateUser replaces a user's name, password hash, TOTP secret and
-	// disabled flag. ErrNotFound.
+	// UpdateUser replaces a user's name, password hash, TOTP secret,
+	// disabled flag and language. ErrNotFound.
 	UpdateUser(ctx context.Context, u *User) error
 	// DeleteUser removes a user that was never used (an invitation whose claim
 	// was lost). ErrNotFound.

@@ -46,20 +46,7 @@ func (s *Service) Unfollow(ctx context.Context, v Viewer, issueID string) error 
 // moved. The anonymous submitter is never among them: their follow-up page
 // shows the same history.
 func (s *Service) notify(ctx context.Context, iss *Issue, kind NoticeKind, status Status, actorID string) error {
-	followers, err := s.store.ListFollowers(ctx, iss.ID)
-	if err != nil {
-		return err
-	}
-	for _, uid := range followers {
-		if uid == actorID {
-			continue
-		}
-		n := &Notification{ID: secret.NewID(), UserID: uid, IssueID: iss.ID, Title: iss.Title, Kind: kind, Status: status, At: s.now()}
-		if err := s.store.AddNotification(ctx, n); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.NotifyFollowers(ctx, Notice{Kind: kind, IssueID: iss.ID, Title: iss.Title, Status: status}, actorID)
 }
 
 // Notices is a person's notification list.
@@ -95,6 +82,15 @@ func (s *Service) MarkRead(ctx context.Context, p *account.Principal) error {
 		return ErrSignInRequired
 	}
 	return s.store.MarkRead(ctx, p.User.ID)
+}
+
+// MarkOneRead marks one of the person's notifications read. Another
+// person's notification is not found.
+func (s *Service) MarkOneRead(ctx context.Context, p *account.Principal, id string) error {
+	if p == nil {
+		return ErrSignInRequired
+	}
+	return s.store.MarkNotificationRead(ctx, p.User.ID, id)
 }
 
 // Report flags an issue, or one of its comments, for the forum's

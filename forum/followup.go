@@ -98,6 +98,9 @@ type FollowUpView struct {
 	Supports int
 	// MergedInto is the issue this one was merged into, if it was.
 	MergedInto string
+	// Since is the last event seen on the previous visit: later events are
+	// new to the holder (0 on the first visit: nothing is marked).
+	Since int64
 }
 
 // OpenFollowUp checks a follow-up code and returns the submitter's view. No
@@ -149,7 +152,14 @@ func (s *Service) OpenFollowUp(ctx context.Context, typed string) (*FollowUpView
 	if err != nil {
 		return nil, err
 	}
-	return &FollowUpView{Code: code, Forum: f, Issue: iss, Status: statusOf(events), Events: events, Supports: supports, MergedInto: MergedInto(events)}, nil
+	view := &FollowUpView{Code: code, Forum: f, Issue: iss, Status: statusOf(events), Events: events, Supports: supports,
+		MergedInto: MergedInto(events), Since: fu.SeenSeq}
+	if n := len(events); n > 0 && events[n-1].Seq > fu.SeenSeq {
+		if err := s.store.SetFollowUpSeen(ctx, fu.Selector, events[n-1].Seq); err != nil {
+			return nil, err
+		}
+	}
+	return view, nil
 }
 
 // AddDetail lets the submitter add to their issue through the follow-up

@@ -201,6 +201,9 @@ type FollowUp struct {
 	SecretHash string
 	IssueID    string
 	CreatedAt  time.Time // day precision
+	// SeenSeq is the last history event the code holder has seen, so their
+	// next visit can mark what is new (a sequence, never a time).
+	SeenSeq int64
 }
 
 // Support is one "this affects us too". Key is "u:<account>" for members or
@@ -279,6 +282,7 @@ type Notification struct {
 	Kind    NoticeKind
 	Status  Status // for status notifications
 	Note    string // the reason, for moderation notifications
+	Ref     string // what else it is about, for kinds that need it (see Notice)
 	At      time.Time
 	Read    bool
 }

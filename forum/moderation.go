@@ -231,7 +231,7 @@ func (s *Service) told(ctx context.Context, m *moderated, kind EventKind, notice
 	if author == "" || author == actorID {
 		return nil
 	}
-	return s.store.AddNotification(ctx, &Notification{ID: secret.NewID(), UserID: author, IssueID: iss.ID, Title: iss.Title,
+	return s.deliver(ctx, &Notification{ID: secret.NewID(), UserID: author, IssueID: iss.ID, Title: iss.Title,
 		Kind: notice, Note: reason, At: s.now()})
 }
 
@@ -431,7 +431,7 @@ func (s *Service) Merge(ctx context.Context, v Viewer, fromID, intoID, reason st
 		if uid == v.userID() {
 			continue
 		}
-		if err := s.store.AddNotification(ctx, &Notification{ID: secret.NewID(), UserID: uid, IssueID: intoID, Title: from.issue.Title,
+		if err := s.deliver(ctx, &Notification{ID: secret.NewID(), UserID: uid, IssueID: intoID, Title: from.issue.Title,
 			Kind: NoticeMerged, Note: reason, At: s.now()}); err != nil {
 			return err
 		}

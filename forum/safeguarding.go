@@ -103,7 +103,7 @@ func (s *Service) escalate(ctx context.Context, f *Forum, issueID, subject strin
 			continue
 		}
 		seen[uid] = true
-		if err := s.store.AddNotification(ctx, &Notification{ID: secret.NewID(), UserID: uid, IssueID: issueID,
+		if err := s.deliver(ctx, &Notification{ID: secret.NewID(), UserID: uid, IssueID: issueID,
 			Title: f.Name, Kind: NoticeEscalated, At: s.now()}); err != nil {
 			return err
 		}

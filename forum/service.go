@@ -21,6 +21,8 @@ type Service struct {
 	secret []byte // derives follow-up codes from a form's idempotency key
 	pub    Publisher
 	dir    Directory // who administers an organisation; nil: escalations reach the deputy only
+	// notifier hears of each stored notification (email); nil: none.
+	notifier Notifier
 }
 
 // NewService returns the forum service. secret is the installation's signing

@@ -87,6 +87,9 @@ type Store interface {
 	AddFollowUp(ctx context.Context, f *FollowUp) error
 	// FindFollowUp returns the record for a selector. ErrNotFound.
 	FindFollowUp(ctx context.Context, selector string) (*FollowUp, error)
+	// SetFollowUpSeen records the last history event the code holder has
+	// seen (the code holder is its one writer). ErrNotFound.
+	SetFollowUpSeen(ctx context.Context, selector string, seq int64) error
 
 	// AddSupport inserts a support. ErrConflict when this key already supports.
 	AddSupport(ctx context.Context, s *Support) error
@@ -137,6 +140,9 @@ type Store interface {
 	CountUnread(ctx context.Context, userID string) (int, error)
 	// MarkRead marks all of a person's notifications read.
 	MarkRead(ctx context.Context, userID string) error
+	// MarkNotificationRead marks one of a person's notifications read.
+	// ErrNotFound when the person has no notification with that ID.
+	MarkNotificationRead(ctx context.Context, userID, id string) error
 
 	// AddReport inserts a report. ErrConflict when the reporter has
 	// already reported that item.

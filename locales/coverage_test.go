@@ -15,6 +15,7 @@ import (
 
 	"chorus/forum"
 	"chorus/locales"
+	"chorus/notify"
 
 	"github.com/BurntSushi/toml"
 )
@@ -151,6 +152,12 @@ func usedIDs(t *testing.T) map[string]string {
 		if k != forum.NoticeStatus {
 			used["notifications."+string(k)] = "notification kinds"
 		}
+	}
+	for _, k := range forum.NoticeKinds {
+		used["notify.kind."+string(k)] = "notification settings"
+	}
+	for _, f := range notify.Frequencies {
+		used["notify.frequency."+string(f)] = "notification settings"
 	}
 	for _, r := range forum.ReportReasons {
 		used["report.reason."+string(r)] = "report reasons"

@@ -58,20 +58,25 @@ func (s *Server) readPending(c *fiber.Ctx, step account.Step) (pending, bool) {
 	return pending{UserID: parts[0], Step: step, Next: string(next)}, true
 }
 
-type signInData struct{ Next string }
+// signInData is the sign-in page: where to go next, and whether a
+// forgotten password can be reset by email.
+type signInData struct {
+	Next string
+	Mail bool
+}
 
 func (s *Server) handleSignInForm(c *fiber.Ctx) error {
 	if principal(c) != nil {
 		return c.Redirect("/account", fiber.StatusSeeOther)
 	}
-	return s.render(c, fiber.StatusOK, "signin", s.page(c, "signin.title", signInData{Next: localNext(c.Query("next"))}))
+	return s.render(c, fiber.StatusOK, "signin", s.page(c, "signin.title", signInData{Next: localNext(c.Query("next")), Mail: s.deps.Notify.MailEnabled()}))
 }
 
 func (s *Server) handleSignIn(c *fiber.Ctx) error {
 	next := localNext(c.FormValue("next"))
 	u, step, err := s.deps.Accounts.SignIn(c.UserContext(), c.FormValue("email"), c.FormValue("password"))
 	if err != nil {
-		p := s.page(c, "signin.title", signInData{Next: next})
+		p := s.page(c, "signin.title", signInData{Next: next, Mail: s.deps.Notify.MailEnabled()})
 		if p.withForm(c, []string{"email"}, err) {
 			return s.render(c, statusOf(err), "signin", p)
 		}

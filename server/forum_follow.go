@@ -98,19 +98,3 @@ func (s *Server) handleReports(c *fiber.Ctx) error {
 	}
 	return s.render(c, fiber.StatusOK, "forum_reports", s.page(c, "forum.reports.title", reportsData{Forum: f, Reports: rs}))
 }
-
-func (s *Server) handleNotifications(c *fiber.Ctx) error {
-	n, err := s.deps.Forums.Notifications(c.UserContext(), principal(c))
-	if err != nil {
-		return err
-	}
-	return s.render(c, fiber.StatusOK, "notifications", s.page(c, "notifications.title", n))
-}
-
-func (s *Server) handleNotificationsRead(c *fiber.Ctx) error {
-	if err := s.deps.Forums.MarkRead(c.UserContext(), principal(c)); err != nil {
-		return err
-	}
-	s.flash(c, "notifications.all_read")
-	return c.Redirect("/notifications", fiber.StatusSeeOther)
-}

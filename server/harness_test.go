@@ -20,6 +20,7 @@ import (
 	"chorus/audit"
 	"chorus/forum"
 	"chorus/internal/testenv/mongotest"
+	"chorus/notify"
 	"chorus/realtime"
 	"chorus/server"
 	"chorus/steering"
@@ -40,6 +41,7 @@ type Store interface {
 	forum.Store
 	steering.Store
 	realtime.Log
+	notify.Store
 	Ping(ctx context.Context) error
 }
 
@@ -55,6 +57,7 @@ type env struct {
 	Accounts *account.Service
 	Forums   *forum.Service
 	Steering *steering.Service
+	Notify   *notify.Service // sends no email until a test gives it a sender
 	Logs     *syncBuffer
 	Token    string // the setup token
 }
@@ -145,17 +148,22 @@ func serveEnv(t *testing.T, db Store, clock func() time.Time, settings account.S
 	for _, f := range opts {
 		f(&o)
 	}
-	srv, err := server.New(o, server.Deps{Accounts: accounts, Forums: forums, Steering: steer, Audit: auditLog, Ready: db.Ping, Logger: log, LiveLog: db})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	notifier, err := notify.NewService(db, accounts, nil, notify.Config{BaseURL: "http://" + ln.Addr().String(), Secret: key, Clock: clock, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forums.SetNotifier(notifier)
+	srv, err := server.New(o, server.Deps{Accounts: accounts, Forums: forums, Steering: steer, Audit: auditLog, Ready: db.Ping, Logger: log, LiveLog: db, Notify: notifier})
 	if err != nil {
 		t.Fatal(err)
 	}
 	go srv.App().Listener(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	e := &env{t: t, URL: "http://" + ln.Addr().String(), Server: srv, Store: db, Accounts: accounts, Forums: forums, Steering: steer, Logs: logs, Token: "setup-token-for-tests"}
+	e := &env{t: t, URL: "http://" + ln.Addr().String(), Server: srv, Store: db, Accounts: accounts, Forums: forums, Steering: steer, Notify: notifier, Logs: logs, Token: "setup-token-for-tests"}
 	srv.SetSetupToken(e.Token)
 	return e
 }

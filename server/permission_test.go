@@ -189,6 +189,13 @@ var permissions = map[string]map[string]outcome{
 	"GET /forums/:id/audit.json":               facilitating,
 	"GET /notifications":                       signedIn,
 	"POST /notifications/read":                 signedIn,
+	"POST /notifications/:id/read":             outcomes(signIn, hidden, hidden, hidden, hidden, hidden, hidden, hidden), // someone else's notification does not exist
+	"GET /account/notifications":               signedIn,
+	"POST /account/notifications":              signedIn,
+	"GET /unsubscribe/:token":                  public, // the signed token names the person, no session needed
+	"POST /unsubscribe/:token":                 public,
+	"GET /password/forgot":                     every(hidden), // only when email is configured, which it is not here
+	"POST /password/forgot":                    every(hidden),
 	"GET /live":                                public, // a websocket; rooms are checked on each subscribe
 	"GET /live/events":                         public, // server-sent events; the room is checked likewise
 	"GET /follow-up":                           public,
@@ -451,6 +458,8 @@ func TestPermissionTable(t *testing.T) {
 						t.Fatal(err)
 					}
 					id, issueID = cm.ID, raised.Issue.ID
+				case strings.HasPrefix(r.Path, "/notifications/:id"):
+					id = "someone-elses" // nobody's own notification: a guessed ID finds nothing
 				case strings.HasPrefix(r.Path, "/issues/:id"):
 					raised, err := e.Forums.RaiseIssue(ctx, forum.Viewer{Principal: fm}, forumA.ID, forum.Draft{Title: "An issue", Body: "Text"})
 					if err != nil {

@@ -66,6 +66,13 @@ func (s *Server) page(c *fiber.Ctx, titleID string, data any) *Page {
 		}
 		p.Unread = n
 	}
+	if p.User != nil && c.Cookies(langCookie) == t.Lang.Tag && p.User.User.Language != t.Lang.Tag && s.deps.Accounts != nil {
+		// The person chose this language (the cookie is only ever an explicit
+		// choice): remember it for the email Chorus sends them.
+		if err := s.deps.Accounts.SetLanguage(c.UserContext(), p.User, t.Lang.Tag); err != nil {
+			s.log.Warn("remember language", "error", err.Error())
+		}
+	}
 	if id := c.Cookies(flashCookie); id != "" {
 		if t.Has(id) {
 			p.Flash = t.M(id)

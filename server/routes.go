@@ -54,6 +54,8 @@ func (s *Server) Routes() []Route {
 		{"POST", "/invitations/:token", Public, s.handleInvitationAccept},
 		{"GET", "/reset/:token", Public, s.handleResetForm},
 		{"POST", "/reset/:token", Public, s.handleReset},
+		{"GET", "/password/forgot", Public, s.handleForgotForm},
+		{"POST", "/password/forgot", Public, s.handleForgot},
 
 		{"GET", "/account", SignedIn, s.handleAccount},
 		{"POST", "/account/password", SignedIn, s.handlePassword},
@@ -104,6 +106,11 @@ func (s *Server) Routes() []Route {
 		{"GET", "/forums/:id/audit.json", SignedIn, s.handleForumAuditExport("json")},
 		{"GET", "/notifications", SignedIn, s.handleNotifications},
 		{"POST", "/notifications/read", SignedIn, s.handleNotificationsRead},
+		{"POST", "/notifications/:id/read", SignedIn, s.handleNotificationRead},
+		{"GET", "/account/notifications", SignedIn, s.handleNotifyPrefs},
+		{"POST", "/account/notifications", SignedIn, s.handleNotifyPrefsSave},
+		{"GET", "/unsubscribe/:token", Public, s.handleUnsubscribeForm},
+		{"POST", "/unsubscribe/:token", Public, s.handleUnsubscribe},
 		{"GET", "/live", Public, s.liveGuard},
 		{"GET", "/live/events", Public, s.handleLiveEvents},
 		{"GET", "/follow-up", Public, s.handleFollowUpForm},
@@ -185,7 +192,8 @@ func (s *Server) routes() {
 	for _, r := range s.Routes() {
 		handlers := []fiber.Handler{s.require(r.Access)}
 		switch r.Path {
-		case "/signin", "/signin/code", "/signin/mfa-setup", "/setup", "/reset/:token", "/invitations/:token", "/follow-up", "/follow-up/detail":
+		case "/signin", "/signin/code", "/signin/mfa-setup", "/setup", "/reset/:token", "/invitations/:token", "/follow-up", "/follow-up/detail",
+			"/password/forgot", "/unsubscribe/:token":
 			handlers = append(handlers, loginLimit)
 		}
 		if r.Path == "/live" {

@@ -17,6 +17,7 @@ import (
 	"chorus/audit"
 	"chorus/forum"
 	"chorus/locales"
+	"chorus/notify"
 	"chorus/realtime"
 	"chorus/server/templates"
 	"chorus/steering"
@@ -49,6 +50,9 @@ type Deps struct {
 	// instances (in-process when nil).
 	LiveLog realtime.Log
 	LiveBus realtime.Bus
+	// Notify keeps notification preferences and sends email; nil, or
+	// without a sender, means no email (and no self-service reset).
+	Notify *notify.Service
 }
 
 // Server is the Chorus web server.

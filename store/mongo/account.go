@@ -22,18 +22,19 @@ type userDoc struct {
 	TOTPSecret   string    `bson:"totp_secret"`
 	Disabled     bool      `bson:"disabled"`
 	CreatedAt    time.Time `bson:"created_at"`
+	Language     string    `bson:"language,omitempty"`
 }
 
 func (u *userDoc) user() *account.User {
 	return &account.User{ID: u.ID, Email: u.Email, Name: u.Name, PasswordHash: u.PasswordHash,
-		TOTPSecret: u.TOTPSecret, Disabled: u.Disabled, CreatedAt: u.CreatedAt.UTC()}
+		TOTPSecret: u.TOTPSecret, Disabled: u.Disabled, CreatedAt: u.CreatedAt.UTC(), Language: u.Language}
 }
 
 // CreateUser inserts a user; ErrConflict when the email is taken (the unique
 // email index decides between concurrent sign-ups).
 func (d *DB) CreateUser(ctx context.Context, u *account.User) error {
 	return insert(ctx, d.users, userDoc{ID: u.ID, Email: u.Email, Name: u.Name, PasswordHash: u.PasswordHash,
-		TOTPSecret: u.TOTPSecret, Disabled: u.Disabled, CreatedAt: utc(u.CreatedAt)})
+		TOTPSecret: u.TOTPSecret, Disabled: u.Disabled, CreatedAt: utc(u.CreatedAt), Language: u.Language})
 }
 
 // FindUserByID returns a user.
@@ -54,14 +55,15 @@ func (d *DB) findUser(ctx context.Context, filter bson.D) (*account.User, error)
 	return doc.user(), nil
 }
 
-// UpdateUser replaces a user's name, password hash, TOTP secret and disabled
-// flag. The email and creation time never change.
+// UpdateUser replaces a user's name, password hash, TOTP secret, disabled
+// flag and language. The email and creation time never change.
 func (d *DB) UpdateUser(ctx context.Context, u *account.User) error {
 	return updateOne(ctx, d.users, bson.D{{Key: "_id", Value: u.ID}}, bson.D{{Key: "$set", Value: bson.D{
 		{Key: "name", Value: u.Name},
 		{Key: "password_hash", Value: u.PasswordHash},
 		{Key: "totp_secret", Value: u.TOTPSecret},
 		{Key: "disabled", Value: u.Disabled},
+		{Key: "language", Value: u.Language},
 	}}})
 }
 

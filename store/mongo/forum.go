@@ -767,6 +767,7 @@ type followUpDoc struct {
 	SecretHash string    `bson:"secret_hash"`
 	IssueID    string    `bson:"issue_id"`
 	CreatedAt  time.Time `bson:"created_at"`
+	SeenSeq    int64     `bson:"seen_seq,omitempty"`
 }
 
 // AddFollowUp inserts a follow-up code record; ErrConflict when the selector
@@ -783,7 +784,7 @@ func (d *DB) FindFollowUp(ctx context.Context, selector string) (*forum.FollowUp
 		return nil, err
 	}
 	return &forum.FollowUp{Selector: doc.Selector, SecretHash: doc.SecretHash, IssueID: doc.IssueID,
-		CreatedAt: doc.CreatedAt.UTC()}, nil
+		CreatedAt: doc.CreatedAt.UTC(), SeenSeq: doc.SeenSeq}, nil
 }
 
 // supportDoc is one support. Its _id is random; the unique index
@@ -1031,6 +1032,7 @@ type notificationDoc struct {
 	Kind    string    `bson:"kind"`
 	Status  string    `bson:"status"`
 	Note    string    `bson:"note,omitempty"`
+	Ref     string    `bson:"ref,omitempty"`
 	At      time.Time `bson:"at"`
 	Read    bool      `bson:"read"`
 }
@@ -1038,7 +1040,7 @@ type notificationDoc struct {
 // AddNotification inserts a notification; ErrConflict when its ID is taken.
 func (d *DB) AddNotification(ctx context.Context, n *forum.Notification) error {
 	return insert(ctx, d.notifications, notificationDoc{ID: n.ID, UserID: n.UserID, IssueID: n.IssueID, Title: n.Title,
-		Kind: string(n.Kind), Status: string(n.Status), Note: n.Note, At: utc(n.At), Read: n.Read})
+		Kind: string(n.Kind), Status: string(n.Status), Note: n.Note, Ref: n.Ref, At: utc(n.At), Read: n.Read})
 }
 
 // ListNotifications returns a person's notifications, newest first (ties by
@@ -1057,7 +1059,7 @@ func (d *DB) ListNotifications(ctx context.Context, userID string, limit int) ([
 	out := make([]*forum.Notification, len(docs))
 	for i, doc := range docs {
 		out[i] = &forum.Notification{ID: doc.ID, UserID: doc.UserID, IssueID: doc.IssueID, Title: doc.Title,
-			Kind: forum.NoticeKind(doc.Kind), Status: forum.Status(doc.Status), Note: doc.Note, At: doc.At.UTC(), Read: doc.Read}
+			Kind: forum.NoticeKind(doc.Kind), Status: forum.Status(doc.Status), Note: doc.Note, Ref: doc.Ref, At: doc.At.UTC(), Read: doc.Read}
 	}
 	return out, nil
 }

@@ -299,6 +299,14 @@ var indexes = map[string][]index{
 	"quiet_supports": {
 		{name: "support_unique", keys: bson.D{{Key: "question_id", Value: 1}, {Key: "key", Value: 1}}, unique: true},
 	},
+	// Notification preferences (by person) and email records (by their
+	// unique key) are unique on _id; these serve the digest and retry sweeps.
+	"notice_preferences": {
+		{name: "frequency", keys: bson.D{{Key: "frequency", Value: 1}}},
+	},
+	"mail_deliveries": {
+		{name: "unsent", keys: bson.D{{Key: "sent", Value: 1}, {Key: "at", Value: 1}}},
+	},
 }
 
 // ensureIndexes creates every missing index (and so every collection that has

@@ -60,6 +60,10 @@ func TestForumContract(t *testing.T) {
 	storetest.RunForum(t, func(t *testing.T) storetest.ForumStore { return MustOpen(t) })
 }
 
+func TestNotifyContract(t *testing.T) {
+	storetest.RunNotify(t, func(t *testing.T) storetest.NotifyStore { return MustOpen(t) })
+}
+
 func TestSteeringContract(t *testing.T) {
 	storetest.RunSteering(t, func(t *testing.T) storetest.SteeringStore { return MustOpen(t) })
 }
@@ -88,6 +92,9 @@ func TestIndexes(t *testing.T) {
 		"follows":       {"follow_unique": true},
 		"notifications": {"user_at": false},
 		"reports":       {"forum_at": false, "report_unique": true},
+
+		"notice_preferences": {"frequency": false},
+		"mail_deliveries":    {"unsent": false},
 
 		"steering_members": {"member_unique": true, "user": false},
 		"meetings":         {"group_starts": false},

@@ -7,12 +7,12 @@ import (
 	"chorus/account"
 )
 
-const userColumns = `id, email, name, password_hash, totp_secret, disabled, created_at`
+const userColumns = `id, email, name, password_hash, totp_secret, disabled, created_at, language`
 
 func scanUser(row interface{ Scan(...any) error }) (*account.User, error) {
 	var u account.User
 	var created int64
-	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.TOTPSecret, &u.Disabled, &created); err != nil {
+	if err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.TOTPSecret, &u.Disabled, &created, &u.Language); err != nil {
 		return nil, translate(err)
 	}
 	u.CreatedAt = fromMS(created)
@@ -21,8 +21,8 @@ func scanUser(row interface{ Scan(...any) error }) (*account.User, error) {
 
 // CreateUser inserts a user.
 func (d *DB) CreateUser(ctx context.Context, u *account.User) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Email, u.Name, u.PasswordHash, u.TOTPSecret, u.Disabled, ms(u.CreatedAt))
+	_, err := d.db.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Email, u.Name, u.PasswordHash, u.TOTPSecret, u.Disabled, ms(u.CreatedAt), u.Language)
 	return translate(err)
 }
 
@@ -38,8 +38,8 @@ func (d *DB) FindUserByEmail(ctx context.Context, email string) (*account.User, 
 
 // UpdateUser replaces a user's mutable fields.
 func (d *DB) UpdateUser(ctx context.Context, u *account.User) error {
-	return d.execOne(ctx, `UPDATE users SET name = ?, password_hash = ?, totp_secret = ?, disabled = ? WHERE id = ?`,
-		u.Name, u.PasswordHash, u.TOTPSecret, u.Disabled, u.ID)
+	return d.execOne(ctx, `UPDATE users SET name = ?, password_hash = ?, totp_secret = ?, disabled = ?, language = ? WHERE id = ?`,
+		u.Name, u.PasswordHash, u.TOTPSecret, u.Disabled, u.Language, u.ID)
 }
 
 // DeleteUser removes a user.

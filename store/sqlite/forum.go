@@ -378,8 +378,8 @@ func (d *DB) AddFollowUp(ctx context.Context, f *forum.FollowUp) error {
 func (d *DB) FindFollowUp(ctx context.Context, selector string) (*forum.FollowUp, error) {
 	var f forum.FollowUp
 	var created int64
-	err := d.db.QueryRowContext(ctx, `SELECT selector, secret_hash, issue_id, created_at FROM follow_ups WHERE selector = ?`, selector).
-		Scan(&f.Selector, &f.SecretHash, &f.IssueID, &created)
+	err := d.db.QueryRowContext(ctx, `SELECT selector, secret_hash, issue_id, created_at, seen_seq FROM follow_ups WHERE selector = ?`, selector).
+		Scan(&f.Selector, &f.SecretHash, &f.IssueID, &created, &f.SeenSeq)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -526,8 +526,8 @@ func (d *DB) ListFollowers(ctx context.Context, issueID string) ([]string, error
 
 // AddNotification inserts a notification.
 func (d *DB) AddNotification(ctx context.Context, n *forum.Notification) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO notifications (id, user_id, issue_id, title, kind, status, at, read, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		n.ID, n.UserID, n.IssueID, n.Title, n.Kind, n.Status, ms(n.At), n.Read, n.Note)
+	_, err := d.db.ExecContext(ctx, `INSERT INTO notifications (id, user_id, issue_id, title, kind, status, at, read, note, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.ID, n.UserID, n.IssueID, n.Title, n.Kind, n.Status, ms(n.At), n.Read, n.Note, n.Ref)
 	return translate(err)
 }
 
@@ -536,12 +536,12 @@ func (d *DB) ListNotifications(ctx context.Context, userID string, limit int) ([
 	return queryAll(ctx, d, func(row interface{ Scan(...any) error }) (*forum.Notification, error) {
 		var n forum.Notification
 		var at int64
-		if err := row.Scan(&n.ID, &n.UserID, &n.IssueID, &n.Title, &n.Kind, &n.Status, &at, &n.Read, &n.Note); err != nil {
+		if err := row.Scan(&n.ID, &n.UserID, &n.IssueID, &n.Title, &n.Kind, &n.Status, &at, &n.Read, &n.Note, &n.Ref); err != nil {
 			return nil, translate(err)
 		}
 		n.At = fromMS(at)
 		return &n, nil
-	}, `SELECT id, user_id, issue_id, title, kind, status, at, read, note FROM notifications WHERE user_id = ? ORDER BY at DESC, id LIMIT ?`, userID, limit)
+	}, `SELECT id, user_id, issue_id, title, kind, status, at, read, note, ref FROM notifications WHERE user_id = ? ORDER BY at DESC, id LIMIT ?`, userID, limit)
 }
 
 // CountUnread counts a person's unread notifications.

@@ -293,6 +293,8 @@ var migrations = []string{
 	// 8: steering groups, meetings, agendas, decisions, actions and their
 	// histories, the quiet voice and minutes (steering.go).
 	steeringMigration,
+	// 9: the notification centre, email preferences and records, follow-up visits (notify.go).
+	notificationsMigration,
 }
 
 // migrate brings the schema up to date.

@@ -62,6 +62,10 @@ func TestRealtimeContract(t *testing.T) {
 	storetest.RunRealtime(t, func(t *testing.T) realtime.Log { return MustOpen(t) })
 }
 
+func TestNotifyContract(t *testing.T) {
+	storetest.RunNotify(t, func(t *testing.T) storetest.NotifyStore { return MustOpen(t) })
+}
+
 func TestSteeringContract(t *testing.T) {
 	storetest.RunSteering(t, func(t *testing.T) storetest.SteeringStore { return MustOpen(t) })
 }

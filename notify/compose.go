@@ -1,0 +1,182 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"slices"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"chorus/account"
+	"chorus/forum"
+	"chorus/locales"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+)
+
+//go:embed templates
+var templateFiles embed.FS
+
+var (
+	htmlTemplates = htmltemplate.Must(htmltemplate.ParseFS(templateFiles, "templates/*.html"))
+	textTemplates = texttemplate.Must(texttemplate.ParseFS(templateFiles, "templates/*.txt"))
+)
+
+// Tr translates an email's words into its recipient's language.
+type Tr struct {
+	Lang locales.Language
+	loc  *i18n.Localizer
+}
+
+func (s *Service) tr(tag string) *Tr {
+	l, ok := locales.Lookup(tag)
+	if !ok {
+		l = locales.Languages[0]
+	}
+	return &Tr{Lang: l, loc: i18n.NewLocalizer(s.bundle, l.Tag, "en")}
+}
+
+// M returns message id filled with key/value pairs.
+func (t *Tr) M(id string, kv ...any) string {
+	data := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		data[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	msg, err := t.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil && msg == "" {
+		return id
+	}
+	return msg
+}
+
+// Item is one line of an email: what happened, and where to read it.
+type Item struct {
+	What string
+	Link string
+}
+
+// mailData is what every email template receives.
+type mailData struct {
+	T           *Tr
+	Name        string
+	Intro       string
+	Items       []Item
+	Link        string // the reset link
+	Settings    string
+	Unsubscribe string
+	Why         string
+}
+
+// what says in words what a notification is about. Neither the issue's
+// title nor a facilitator's reason goes into an email: mail passes through
+// other people's servers, and the page, after signing in, has the rest.
+func what(t *Tr, n *forum.Notification) string {
+	if n.Kind == forum.NoticeStatus {
+		return t.M("notifications.status", "Status", t.M("status."+string(n.Status)))
+	}
+	return t.M("notifications." + string(n.Kind))
+}
+
+// subjectOf is a subject line that says nothing sensitive: only whether the
+// email is about an issue the person follows, their own post, or something
+// they look after.
+func subjectOf(k forum.NoticeKind) string {
+	switch k {
+	case forum.NoticeHeld, forum.NoticeReleased, forum.NoticeHidden, forum.NoticeRestored, forum.NoticeEdited:
+		return "mail.subject.own"
+	case forum.NoticeEscalated:
+		return "mail.subject.attention"
+	}
+	return "mail.subject.follow"
+}
+
+// compose writes a recorded email, or says there is nothing to send.
+func (s *Service) compose(ctx context.Context, d *Delivery, n *forum.Notification) (*Message, error) {
+	u, err := s.store.FindUserByID(ctx, d.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled || u.Email == "" {
+		return nil, errNothing
+	}
+	pr, err := s.preferences(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.store.ListNotifications(ctx, u.ID, 500)
+	if err != nil {
+		return nil, err
+	}
+	t := s.tr(u.Language)
+	data := &mailData{T: t, Name: u.Name, Settings: s.cfg.BaseURL + "/account/notifications",
+		Unsubscribe: s.cfg.BaseURL + "/unsubscribe/" + s.UnsubscribeToken(u.ID)}
+	var subject string
+	switch d.Kind {
+	case DeliverNotice:
+		if n == nil {
+			i := slices.IndexFunc(list, func(x *forum.Notification) bool { return x.ID == d.Ref })
+			if i < 0 {
+				return nil, errNothing
+			}
+			n = list[i]
+		}
+		if n.Read || pr.Frequency != Immediate || !pr.Wants(n.Kind) {
+			return nil, errNothing // read on the page, or turned off, before a retry
+		}
+		subject = t.M(subjectOf(n.Kind))
+		data.Intro = t.M("mail.notice.intro")
+		data.Items = []Item{{What: what(t, n), Link: s.cfg.BaseURL + n.Link()}}
+		data.Why = t.M("mail.why.immediate")
+	case DeliverDaily, DeliverWeekly:
+		start, err := time.ParseInLocation(time.DateOnly, d.Ref, s.cfg.Location)
+		if err != nil {
+			return nil, err
+		}
+		end := start.AddDate(0, 0, 1)
+		subject, data.Intro, data.Why = t.M("mail.subject.daily"), t.M("mail.digest.intro.daily"), t.M("mail.why.daily")
+		if d.Kind == DeliverWeekly {
+			end = start.AddDate(0, 0, 7)
+			subject, data.Intro, data.Why = t.M("mail.subject.weekly"), t.M("mail.digest.intro.weekly"), t.M("mail.why.weekly")
+		}
+		for i := len(list) - 1; i >= 0; i-- { // oldest first
+			x := list[i]
+			if x.Read || x.At.Before(start) || !x.At.Before(end) || !pr.Wants(x.Kind) {
+				continue
+			}
+			data.Items = append(data.Items, Item{What: what(t, x), Link: s.cfg.BaseURL + x.Link()})
+		}
+		if len(data.Items) == 0 {
+			return nil, errNothing
+		}
+	default:
+		return nil, fmt.Errorf("notify: unknown email kind %q", d.Kind)
+	}
+	return s.render(u, t, subject, "notice", data)
+}
+
+// resetMessage is the email with a password-reset link.
+func (s *Service) resetMessage(u *account.User, lang, link string) *Message {
+	t := s.tr(lang)
+	m, err := s.render(u, t, t.M("mail.subject.reset"), "reset", &mailData{T: t, Name: u.Name, Link: link})
+	if err != nil { // the templates are fixed: a failure here is a bug caught by the tests
+		panic(err)
+	}
+	m.Unsubscribe = ""
+	return m
+}
+
+func (s *Service) render(u *account.User, t *Tr, subject, name string, data *mailData) (*Message, error) {
+	var text, html bytes.Buffer
+	if err := textTemplates.ExecuteTemplate(&text, name+".txt", data); err != nil {
+		return nil, err
+	}
+	if err := htmlTemplates.ExecuteTemplate(&html, name+".html", data); err != nil {
+		return nil, err
+	}
+	return &Message{To: u.Email, Subject: subject, Lang: t.Lang.Tag, Text: strings.TrimSpace(text.String()) + "\n",
+		HTML: html.String(), Unsubscribe: data.Unsubscribe}, nil
+}
