@@ -1,7 +1,9 @@
 package forum
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"time"
 
 	"chorus/audit"
@@ -71,12 +73,9 @@ func (s *Service) AgendaSuggestions(ctx context.Context, forumIDs []string, limi
 			}
 		}
 	}
-	bySupport := append([]*IssueSummary(nil), open...)
-	sortSummaries(bySupport, func(a, b *IssueSummary) bool {
-		if a.Supports != b.Supports {
-			return a.Supports > b.Supports
-		}
-		return a.CreatedAt.Before(b.CreatedAt)
+	bySupport := slices.Clone(open)
+	slices.SortStableFunc(bySupport, func(a, b *IssueSummary) int {
+		return cmp.Or(cmp.Compare(b.Supports, a.Supports), a.CreatedAt.Compare(b.CreatedAt))
 	})
 	out.MostSupported = bySupport[:min(limit, len(bySupport))]
 	var ids []string
@@ -97,17 +96,9 @@ func (s *Service) AgendaSuggestions(ctx context.Context, forumIDs []string, limi
 			unanswered = append(unanswered, sum)
 		}
 	}
-	sortSummaries(unanswered, func(a, b *IssueSummary) bool { return a.CreatedAt.Before(b.CreatedAt) })
+	slices.SortStableFunc(unanswered, func(a, b *IssueSummary) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	out.Unanswered = unanswered[:min(limit, len(unanswered))]
 	return out, nil
-}
-
-func sortSummaries(list []*IssueSummary, less func(a, b *IssueSummary) bool) {
-	for i := 1; i < len(list); i++ {
-		for j := i; j > 0 && less(list[j], list[j-1]); j-- {
-			list[j], list[j-1] = list[j-1], list[j]
-		}
-	}
 }
 
 // SteeringStep is something a steering group did about an issue.
