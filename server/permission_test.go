@@ -218,6 +218,13 @@ var permissions = map[string]map[string]outcome{
 	"POST /groups/:id/invitations/:inv/revoke": steer(signIn, hidden, hidden, hidden, hidden, allow, hidden, allow, hidden, allow, hidden), // someone else's invitation does not exist
 	"POST /groups/:id/meetings":                steer(signIn, deny, deny, deny, deny, allow, deny, allow, deny, allow, deny),
 	"GET /groups/:id/register":                 seesGroup,
+	"GET /groups/:id/actions.csv":              seesGroup,
+	"GET /groups/:id/actions.json":             seesGroup,
+	"GET /groups/:id/actions.md":               seesGroup,
+	"GET /groups/:id/decisions.csv":            seesGroup,
+	"GET /groups/:id/decisions.json":           seesGroup,
+	"GET /groups/:id/decisions.md":             seesGroup,
+	"GET /groups/:id/calendar.ics":             seesGroup,
 	"GET /groups/:id/you-said-we-did":          public,
 	"GET /forums/:id/you-said-we-did":          public,
 	"GET /meetings/:id":                        seesGroup,
@@ -225,6 +232,8 @@ var permissions = map[string]map[string]outcome{
 	"POST /meetings/:id/edit":                  chairing,
 	"POST /meetings/:id/status":                chairing,
 	"GET /meetings/:id/agenda":                 chairing,
+	"GET /meetings/:id/pack":                   seesGroup,
+	"GET /meetings/:id/pack.pdf":               seesGroup,
 	"POST /meetings/:id/items":                 chairing,
 	"POST /meetings/:id/questions":             seesGroup, // the quiet voice: anyone following the meeting
 	"POST /meetings/:id/minutes":               chairing,

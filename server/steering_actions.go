@@ -43,18 +43,19 @@ func (s *Server) handleActionUpdate(c *fiber.Ctx) error {
 	return c.Redirect("/actions/"+c.Params("id"), fiber.StatusSeeOther)
 }
 
-// registerData is a group's decision log and actions.
+// registerData is a group's decision log and actions, with its paperwork
+// to download (steering_export.go).
 type registerData struct {
-	*steering.Register
+	*steering.Paperwork
 	Today string
 }
 
 func (s *Server) handleRegister(c *fiber.Ctx) error {
-	r, err := s.deps.Steering.Register(c.UserContext(), principal(c), c.Params("id"))
+	r, err := s.deps.Steering.Paperwork(c.UserContext(), principal(c), c.Params("id"))
 	if err != nil {
 		return err
 	}
-	p := s.page(c, "steering.register.title", registerData{Register: r, Today: s.deps.Steering.Today()})
+	p := s.page(c, "steering.register.title", registerData{Paperwork: r, Today: s.deps.Steering.Today()})
 	p.Wide = true
 	return s.render(c, fiber.StatusOK, "register", p)
 }
