@@ -337,6 +337,7 @@ func TestJourneySteering(t *testing.T) {
 		submitUnchecked(t, chair, `form[action$="/status"] button[type=submit]`)
 		textHas(t, chair, "body", "The meeting has started.")
 		waitFor(t, rep, "#quiet-text")
+		waitForText(t, rep, "[data-meeting-status]", "In progress")
 		// The chair takes the first item: "Now" changes on Priya's page.
 		browser.Click(t, chair, `#item-`+item[0]+` details.record summary`)
 		submit(t, chair, `#item-`+item[0]+` form[action$="/current"] button[type=submit]`) // the chair's view, in progress
@@ -389,7 +390,17 @@ func TestJourneySteering(t *testing.T) {
 	var actionURL string
 	t.Run("DecisionAndAction", func(t *testing.T) {
 		it := "#item-" + item[0]
+		// A decision needs its words: the page says so, with the item's
+		// form open at the field, and passes axe.
 		browser.Click(t, chair, it+" details.record summary")
+		if status := browser.ClickAndWait(t, chair, it+` form[action$="/decisions"] button[type=submit]`); status != 400 {
+			t.Fatalf("a decision without words answered %d; want 400", status)
+		}
+		browser.CheckAxe(t, chair)
+		textHas(t, chair, "#decision-error-"+item[0], "Say what was decided.")
+		if !browser.Exists(t, chair, it+` details.record[open] #decision-`+item[0]+`[aria-invalid="true"]`) {
+			t.Fatal("the refused decision's field is not shown open and marked invalid")
+		}
 		browser.Fill(t, chair, "#decision-"+item[0], decision)
 		browser.Fill(t, chair, "#type-"+item[0], "agreed")
 		browser.Click(t, chair, "#agreed-"+item[0]+"-icb")
@@ -421,6 +432,16 @@ func TestJourneySteering(t *testing.T) {
 		textHas(t, rep, "main", action, "Agreed", "Keyworker service", "Service manager", steeringIssues[0])
 		browser.Fill(t, rep, "#status", "done")
 		browser.Fill(t, rep, "#note", "Rota in place since 5 January: https://example.org/rota")
+		// Done needs an outcome for families: refused, with what was typed
+		// kept, and the page passes axe.
+		if status := browser.ClickAndWait(t, rep, `form[action^="/actions/"] button[type=submit]`); status != 400 {
+			t.Fatalf("done without an outcome answered %d; want 400", status)
+		}
+		browser.CheckAxe(t, rep)
+		textHas(t, rep, "#outcome-error", "Write what changed, for families.")
+		if got := browser.Value(t, rep, "#note"); !strings.Contains(got, "Rota in place") {
+			t.Fatalf("the refused update lost the evidence: %q", got)
+		}
 		browser.Fill(t, rep, "#outcome", outcome)
 		submit(t, rep, `form[action^="/actions/"] button[type=submit]`)
 		textHas(t, rep, "main", "The action is updated.", "Done", "Finished", outcome, "Rota in place since 5 January")
