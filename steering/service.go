@@ -24,6 +24,7 @@ type Forums interface {
 	AgendaIssue(ctx context.Context, id string) (*forum.AgendaIssue, error)
 	AgendaSuggestions(ctx context.Context, forumIDs []string, limit int) (*forum.Suggestions, error)
 	RecordSteering(ctx context.Context, issueID string, st forum.SteeringStep) error
+	CombinedInsight(ctx context.Context, forumIDs []string, r forum.InsightRange, exact bool) (*forum.ForumInsight, error)
 }
 
 // People names the accounts an administrator may add to a group.
