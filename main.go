@@ -85,6 +85,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return restore(ctx, cfg, rest[1:], stdout, stderr)
 	case len(rest) > 0 && rest[0] == "healthcheck": // asks a running Chorus; opens nothing
 		return healthcheck(ctx, cfg, stdout)
+	case len(rest) > 0 && rest[0] == "migrate": // opens the two stores it names
+		return migrate(ctx, cfg, rest[1:], stdout, stderr)
 	}
 	a, err := open(ctx, cfg, stderr)
 	if err != nil {
