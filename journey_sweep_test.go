@@ -84,6 +84,11 @@ func TestEveryPagePassesAxe(t *testing.T) {
 	for _, path := range []string{"/groups", "/groups/" + s.Group.ID, "/meetings/" + sm.MeetingID, "/actions/" + sm.ActionID} {
 		visit(t, rep, inst.URL+path)
 	}
+	// The dashboards as a group member sees them (exact numbers, the
+	// overdue actions), and right to left.
+	visit(t, rep, inst.URL+"/groups/"+s.Group.ID+"/dashboard")
+	visit(t, rep, inst.URL+"/forums/"+s.Forum.ID+"/dashboard?lang=ar")
+	visit(t, rep, inst.URL+"/groups/"+s.Group.ID+"/dashboard")
 	for _, path := range []string{"/meetings/" + sm.DraftID, "/meetings/" + sm.DraftID + "/agenda"} {
 		visit(t, admin, inst.URL+path)
 	}
