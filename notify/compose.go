@@ -112,8 +112,8 @@ func (s *Service) compose(ctx context.Context, d *Delivery, n *forum.Notificatio
 		return nil, err
 	}
 	t := s.tr(u.Language)
-	data := &mailData{T: t, Name: u.Name, Settings: s.cfg.BaseURL + "/account/notifications",
-		Unsubscribe: s.cfg.BaseURL + "/unsubscribe/" + s.UnsubscribeToken(u.ID)}
+	data := &mailData{T: t, Name: u.Name, Settings: s.link("/account/notifications", t),
+		Unsubscribe: s.link("/unsubscribe/"+s.UnsubscribeToken(u.ID), t)}
 	var subject string
 	switch d.Kind {
 	case DeliverNotice:
@@ -129,7 +129,7 @@ func (s *Service) compose(ctx context.Context, d *Delivery, n *forum.Notificatio
 		}
 		subject = t.M(subjectOf(n.Kind))
 		data.Intro = t.M("mail.notice.intro")
-		data.Items = []Item{{What: what(t, n), Link: s.cfg.BaseURL + n.Link()}}
+		data.Items = []Item{{What: what(t, n), Link: s.link(n.Link(), t)}}
 		data.Why = t.M("mail.why.immediate")
 	case DeliverDaily, DeliverWeekly:
 		start, err := time.ParseInLocation(time.DateOnly, d.Ref, s.cfg.Location)
@@ -147,7 +147,7 @@ func (s *Service) compose(ctx context.Context, d *Delivery, n *forum.Notificatio
 			if x.Read || x.At.Before(start) || !x.At.Before(end) || !pr.Wants(x.Kind) {
 				continue
 			}
-			data.Items = append(data.Items, Item{What: what(t, x), Link: s.cfg.BaseURL + x.Link()})
+			data.Items = append(data.Items, Item{What: what(t, x), Link: s.link(x.Link(), t)})
 		}
 		if len(data.Items) == 0 {
 			return nil, errNothing
@@ -158,10 +158,20 @@ func (s *Service) compose(ctx context.Context, d *Delivery, n *forum.Notificatio
 	return s.render(u, t, subject, "notice", data)
 }
 
+// link is the address of a page in the email's language: the page opens in
+// it even on a device that never chose one (?lang= sets it, then drops out).
+func (s *Service) link(path string, t *Tr) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return s.cfg.BaseURL + path + sep + "lang=" + t.Lang.Tag
+}
+
 // resetMessage is the email with a password-reset link.
-func (s *Service) resetMessage(u *account.User, lang, link string) *Message {
+func (s *Service) resetMessage(u *account.User, lang, path string) *Message {
 	t := s.tr(lang)
-	m, err := s.render(u, t, t.M("mail.subject.reset"), "reset", &mailData{T: t, Name: u.Name, Link: link})
+	m, err := s.render(u, t, t.M("mail.subject.reset"), "reset", &mailData{T: t, Name: u.Name, Link: s.link(path, t)})
 	if err != nil { // the templates are fixed: a failure here is a bug caught by the tests
 		panic(err)
 	}

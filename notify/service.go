@@ -346,7 +346,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, lang string) 
 	if u.Language != "" {
 		lang = u.Language
 	}
-	m := s.resetMessage(u, lang, s.cfg.BaseURL+"/reset/"+token)
+	m := s.resetMessage(u, lang, "/reset/"+token)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

@@ -267,20 +267,24 @@ func TestEmailAtOnce(t *testing.T) {
 			}
 		}
 		wantContains(t, text, "ایک جواب شائع ہوا", e.URL+"/issues/"+w.issue.ID, e.URL+"/account/notifications")
-		wantContains(t, html, `lang="ur"`, `dir="rtl"`, `href="`+e.URL+`/issues/`+w.issue.ID+`"`)
+		wantContains(t, html, `lang="ur"`, `dir="rtl"`, `href="`+e.URL+`/issues/`+w.issue.ID+`?lang=ur"`)
 		unsub := strings.Trim(m.Header.Get("List-Unsubscribe"), "<>")
 		if !strings.HasPrefix(unsub, e.URL+"/unsubscribe/") || !strings.Contains(text, unsub) {
 			t.Fatalf("List-Unsubscribe %q, not in the text:\n%s", unsub, text)
 		}
 
-		// Unsubscribing works in a browser that is not signed in.
+		// Unsubscribing works in a browser that is not signed in, in the
+		// language of the email.
 		stranger := e.client()
-		path := strings.TrimPrefix(unsub, e.URL)
+		r = stranger.get(strings.TrimPrefix(unsub, e.URL))
+		wantStatus(t, r, 303)
+		path := r.Location
 		r = stranger.get(path)
 		wantStatus(t, r, 200)
+		wantContains(t, r.Body, `lang="ur"`)
 		r = stranger.post(path, url.Values{"csrf": {stranger.csrf(path)}})
 		wantStatus(t, r, 200)
-		wantContains(t, r.Body, "Chorus will not send you notification emails")
+		wantContains(t, r.Body, "Chorus آپ کو اطلاعاتی ای میلز نہیں بھیجے گا")
 		pr, err := e.Store.FindPreferences(context.Background(), w.member.User.ID)
 		if err != nil || pr.Frequency != notify.Off {
 			t.Fatalf("after unsubscribing: %+v, %v", pr, err)
@@ -521,8 +525,11 @@ func TestPasswordResetByEmail(t *testing.T) {
 	if link == "" {
 		t.Fatalf("no reset link in:\n%s", m.Parts["text/plain"])
 	}
+	r := c.get(link) // ?lang= sets the email's language, then drops out
+	wantStatus(t, r, 303)
+	link = r.Location
 	wantStatus(t, c.get(link), 200)
-	r := c.post(link, url.Values{"csrf": {c.csrf(link)}, "password": {"a brand new passphrase"}, "password2": {"a brand new passphrase"}})
+	r = c.post(link, url.Values{"csrf": {c.csrf(link)}, "password": {"a brand new passphrase"}, "password2": {"a brand new passphrase"}})
 	wantStatus(t, r, 303)
 	if r := signedIn.get("/account"); r.Status != 303 || !strings.HasPrefix(r.Location, "/signin") {
 		t.Fatalf("the other session still works: %d %q", r.Status, r.Location)
