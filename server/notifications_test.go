@@ -372,9 +372,11 @@ func (c *fakeClock) Set(t time.Time) {
 // TestDigests: a daily digest gathers a day's unread notifications into one
 // email, sent once after 07:00 however many instances sweep; read ones are
 // left out; a weekly digest covers the week before Monday.
-func TestDigests(t *testing.T) {
+func TestDigests(t *testing.T) { onEachStore(t, testDigests) }
+
+func testDigests(t *testing.T, store string) {
 	clock := &fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)} // a Monday
-	db, _, _ := openStore(t, "sqlite")
+	db, _, _ := openStore(t, store)
 	e := serveEnv(t, db, clock.Now, account.DefaultSettings)
 	w := newMailWorld(t, e)
 	ctx := context.Background()
