@@ -107,10 +107,27 @@ func TestMigrate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A held issue and a hidden, erased comment: moderation's fields.
+	held, err := a.store.FindIssue(ctx, s.Top[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	held.Moderation = forum.Moderation{Held: forum.HoldSafeguarding, HeldAt: now, EditNote: "Tidied the title"}
+	if err := a.store.UpdateIssue(ctx, held); err != nil {
+		t.Fatal(err)
+	}
+	hidden, err := a.store.FindComment(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hidden.Moderation = forum.Moderation{Hidden: "Unkind", Erased: forum.ErasedByAuthor}
+	if err := a.store.UpdateComment(ctx, hidden); err != nil {
+		t.Fatal(err)
+	}
 
 	// What the embedded installation shows, to compare with the target's.
 	before := observe(t, a, s, sm, chair, grace)
-	beforeRecords := records(t, a, s, grace, now)
+	beforeRecords := records(t, a, s, grace, c.ID, now)
 	if len(before.actionHistory) != 2 || before.supports != 2 || len(before.events) < 3 || len(before.audit) < 10 {
 		t.Fatalf("the seed is thinner than the test needs: %+v", before)
 	}
@@ -161,7 +178,7 @@ func TestMigrate(t *testing.T) {
 		after.notices != before.notices || after.following != true {
 		t.Errorf("steering, comment, notices and follow: before %+v, after %+v", before, after)
 	}
-	if got := records(t, m, s, grace, now); got != beforeRecords {
+	if got := records(t, m, s, grace, c.ID, now); got != beforeRecords {
 		t.Errorf("records:\n before %s\n after  %s", beforeRecords, got)
 	}
 	if _, err := m.store.FindSession(ctx, "session-hash"); !errors.Is(err, fault.ErrNotFound) {
@@ -289,7 +306,7 @@ func observe(t *testing.T, a *app, s *steeringSeed, sm *sweptMeeting, chair, gra
 }
 
 // records reads back what TestMigrate put straight into the store.
-func records(t *testing.T, a *app, s *steeringSeed, grace *account.Principal, now time.Time) string {
+func records(t *testing.T, a *app, s *steeringSeed, grace *account.Principal, commentID string, now time.Time) string {
 	t.Helper()
 	ctx := context.Background()
 	var b strings.Builder
@@ -306,6 +323,15 @@ func records(t *testing.T, a *app, s *steeringSeed, grace *account.Principal, no
 	add(a.store.FindPreferences(ctx, grace.User.ID))
 	add(a.store.FindDelivery(ctx, "sent"))
 	add(a.store.FindDelivery(ctx, "unsent"))
+	add(a.store.FindIssue(ctx, s.Top[2]))
+	heldList, err := a.store.ListHeldIssues(ctx, s.Forums[2].ID)
+	for _, i := range heldList {
+		add("held: "+i.ID, err)
+	}
+	if len(heldList) != 1 {
+		t.Fatalf("%d held issues", len(heldList))
+	}
+	add(a.store.FindComment(ctx, commentID))
 	quotes, err := a.store.ListQuotes(ctx, s.Top[0])
 	for _, q := range quotes {
 		add(q, err)
