@@ -19,9 +19,9 @@ func TestSupportCountsMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Back to schema 6, holding supports the counts never saw.
+	// Back to before migration 7, holding supports the counts never saw.
 	for _, q := range []string{`DROP TRIGGER supports_counted`, `DROP TRIGGER supports_uncounted`, `DROP TRIGGER supports_moved`,
-		`DROP TABLE support_counts`, `DELETE FROM schema_migrations WHERE version >= 7`} {
+		`DROP TABLE support_counts`, `DELETE FROM schema_migrations WHERE version = 7`} {
 		if _, err := d.db.ExecContext(ctx, q); err != nil {
 			t.Fatal(q, err)
 		}

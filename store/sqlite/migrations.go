@@ -297,16 +297,33 @@ var migrations = []string{
 	notificationsMigration,
 }
 
-// migrate brings the schema up to date.
+// migrate brings the schema up to date: it applies, in order, every
+// migration the database has not recorded.
 func (d *DB) migrate(ctx context.Context) error {
 	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	var current int
-	if err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+	rows, err := d.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	for v := current + 1; v <= len(migrations); v++ {
+	done := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		done[v] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	for v := 1; v <= len(migrations); v++ {
+		if done[v] {
+			continue
+		}
 		tx, err := d.db.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("migration %d: %w", v, err)
