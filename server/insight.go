@@ -127,26 +127,44 @@ func monthLabel(m time.Time, t *Tr) string {
 
 // Chart geometry, in SVG user units.
 const (
-	chartWidth  = 640
-	chartHeight = 300
-	chartTop    = 24
-	chartSide   = 48 // the value axis's side
-	chartEnd    = 12
-	chartBottom = 90 // room for category names
+	chartWidth = 640
+	chartPlot  = 186 // the bars' height at most
+	chartTop   = 24
+	chartSide  = 48 // the value axis's side
+	chartEnd   = 12
+	labelRunes = 24 // the longest name drawn under a bar
 )
 
 // layout computes a chart's bars from its rows: the first len(Series)
 // cells of each row, one bar per series, grouped by row.
 func (ch *chart) layout(rtl bool) {
-	ch.Width, ch.Height, ch.RTL = chartWidth, chartHeight, rtl
-	ch.Legend = len(ch.Series) > 1
-	plotW, plotH := chartWidth-chartSide-chartEnd, chartHeight-chartTop-chartBottom
+	ch.RTL, ch.Legend = rtl, len(ch.Series) > 1
+	n := max(len(ch.Rows), 1)
+	// Names longer than labelRunes are cut short under the bars (the table
+	// beside has them whole); a character is about 7 units wide.
+	longest := 0
+	for _, r := range ch.Rows {
+		longest = max(longest, min(utf8.RuneCountInString(r.Label), labelRunes))
+	}
+	textW := longest * 7
+	side, bottom := chartSide, 32
+	slot := (chartWidth - side - chartEnd) / n
+	// Names turn 40° when they would not fit side by side: a turned name
+	// reaches back about cos 40° of its width and down about sin 40°, so
+	// the chart keeps room for both inside its own box (and on paper).
+	rotate := n > 6 || textW > slot
+	if rotate {
+		side = min(max(side, textW*77/100-slot/2+8), chartWidth/3)
+		bottom = textW*64/100 + 28
+		slot = (chartWidth - side - chartEnd) / n
+	}
+	plotW, plotH := slot*n, chartPlot
+	ch.Width, ch.Height = chartWidth, chartTop+plotH+bottom
 	ch.Baseline = chartTop + plotH
-	ch.PlotLeft, ch.PlotRight = chartSide, chartWidth-chartEnd
-	ch.AxisX = chartSide
+	ch.PlotLeft, ch.PlotRight, ch.AxisX = side, side+plotW, side
 	if rtl {
-		ch.PlotLeft, ch.PlotRight = chartEnd, chartWidth-chartSide
-		ch.AxisX = chartWidth - chartSide
+		ch.PlotRight, ch.AxisX = chartWidth-side, chartWidth-side
+		ch.PlotLeft = ch.PlotRight - plotW
 	}
 	top := forum.SmallCount
 	for _, r := range ch.Rows {
@@ -159,21 +177,13 @@ func (ch *chart) layout(rtl bool) {
 	ch.AxisTop = chartTop
 	for v := 0; v <= top; v += step {
 		y := ch.Baseline - v*plotH/top
-		tx := chartSide - 6
+		tx := ch.AxisX - 6
 		if rtl {
-			tx = chartWidth - chartSide + 6
+			tx = ch.AxisX + 6
 		}
 		ch.Ticks = append(ch.Ticks, svgTick{Y: y, Text: strconv.Itoa(v), TextX: tx})
 	}
-	n := max(len(ch.Rows), 1)
-	slot := plotW / n
 	barW := max(slot*7/10/max(len(ch.Series), 1), 2)
-	// Names turn when they would not fit side by side.
-	longest := 0
-	for _, r := range ch.Rows {
-		longest = max(longest, utf8.RuneCountInString(r.Label))
-	}
-	rotate := n > 6 || longest*7 > slot
 	ch.Small = barW < 28
 	for i, r := range ch.Rows {
 		left := ch.PlotLeft + i*slot
@@ -196,8 +206,16 @@ func (ch *chart) layout(rtl bool) {
 			ch.Bars = append(ch.Bars, svgBar{X: x, Y: ch.Baseline - h, W: barW, H: h, Series: si, Fewer: c.Fewer,
 				Class: "series-" + strconv.Itoa(si+1), Text: text, TextX: x + barW/2, TextY: ch.Baseline - h - 4})
 		}
-		ch.Labels = append(ch.Labels, svgLabel{X: left + slot/2, Y: ch.Baseline + 16, Text: r.Label, Rotate: rotate})
+		ch.Labels = append(ch.Labels, svgLabel{X: left + slot/2, Y: ch.Baseline + 16, Text: shorten(r.Label), Rotate: rotate})
 	}
+}
+
+// shorten cuts a name to labelRunes characters, ending with "…".
+func shorten(s string) string {
+	if utf8.RuneCountInString(s) <= labelRunes {
+		return s
+	}
+	return string([]rune(s)[:labelRunes-1]) + "…"
 }
 
 // niceStep is a tick step of 1, 2 or 5 times a power of ten giving about
