@@ -244,7 +244,7 @@ func TestJourneySteering(t *testing.T) {
 	dir := t.TempDir()
 	s := seedSteering(t, dir)
 	inst := startChorus(t, dir, nil)
-	opts := []browser.Option{browser.WithTimeout(4 * time.Minute)}
+	opts := []browser.Option{browser.WithTimeout(6 * time.Minute)}
 	b := browser.New(t, opts...)
 	base, g := inst.URL, s.Group
 	chair, rep := b.NewTab(t, opts...), b.NewTab(t, opts...)
@@ -463,6 +463,30 @@ func TestJourneySteering(t *testing.T) {
 		visit(t, family, base+"/forums/"+s.Forums[0].ID+"/you-said-we-did")
 		textHas(t, family, "main", steeringIssues[0], outcome)
 		textLacks(t, family, "main", steeringIssues[1]) // another forum's
+	})
+
+	// The meeting page on a 320px wide phone, right to left: nothing
+	// scrolls sideways, and it passes axe.
+	t.Run("NarrowRightToLeft", func(t *testing.T) {
+		phone := b.NewTab(t, append(opts, browser.WithViewport(320, 640))...)
+		quickSignIn(t, phone, base, repEmail)
+		visit(t, phone, meeting+"?lang=ar")
+		if dir, _ := browserAttr(t, phone, "html", "dir"); dir != "rtl" {
+			t.Fatalf("the Arabic meeting page has dir=%q", dir)
+		}
+		if w := evaluate[int](t, phone, `document.documentElement.scrollWidth`); w > 320 {
+			t.Fatalf("the meeting page is %dpx wide on a 320px screen: it scrolls sideways", w)
+		}
+		// The chair's pages, with their forms, on the same phone.
+		chairPhone := b.NewTab(t, append(opts, browser.WithViewport(320, 640))...)
+		quickSignIn(t, chairPhone, base, chairEmail)
+		for _, page := range []string{meeting, meeting + "/agenda", base + "/groups/" + g.ID, base + "/groups/" + g.ID + "/register"} {
+			visitUnchecked(t, chairPhone, page)
+			evaluate[bool](t, chairPhone, `document.querySelectorAll("details").forEach(d => d.open = true), true`)
+			if w := evaluate[int](t, chairPhone, `document.documentElement.scrollWidth`); w > 320 {
+				t.Fatalf("%s is %dpx wide on a 320px screen: it scrolls sideways", page, w)
+			}
+		}
 	})
 
 	t.Run("AdministratorForms", func(t *testing.T) {
