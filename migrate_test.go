@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -128,6 +129,7 @@ func TestMigrate(t *testing.T) {
 	// What the embedded installation shows, to compare with the target's.
 	before := observe(t, a, s, sm, chair, grace)
 	beforeRecords := records(t, a, s, grace, c.ID, now)
+	beforeDump := dump(t, a, s, sm, c.ID)
 	if len(before.actionHistory) != 2 || before.supports != 2 || len(before.events) < 3 || len(before.audit) < 10 {
 		t.Fatalf("the seed is thinner than the test needs: %+v", before)
 	}
@@ -180,6 +182,9 @@ func TestMigrate(t *testing.T) {
 	}
 	if got := records(t, m, s, grace, c.ID, now); got != beforeRecords {
 		t.Errorf("records:\n before %s\n after  %s", beforeRecords, got)
+	}
+	if got := dump(t, m, s, sm, c.ID); got != beforeDump {
+		t.Errorf("what the stores list differs:\n before %s\n after  %s", beforeDump, got)
 	}
 	if _, err := m.store.FindSession(ctx, "session-hash"); !errors.Is(err, fault.ErrNotFound) {
 		t.Errorf("a session was moved: %v", err)
@@ -339,6 +344,112 @@ func records(t *testing.T, a *app, s *steeringSeed, grace *account.Principal, co
 	if len(quotes) != 1 {
 		t.Fatalf("%d quotes", len(quotes))
 	}
+	return b.String()
+}
+
+// dump lists, through the store's own queries, what the seeded
+// installation holds: people, forums and their members, reports and held
+// comments, each seeded issue's history, supports, comments, earlier texts,
+// followers and quotes, everyone's notifications, the steering group's
+// members, meetings, agendas, decisions, actions and their events,
+// questions and minutes, and the live events of the meeting's room. Each
+// list is sorted (order is checked where it matters, above) and written as
+// JSON.
+func dump(t *testing.T, a *app, s *steeringSeed, sm *sweptMeeting, commentID string) string {
+	t.Helper()
+	ctx := context.Background()
+	var b strings.Builder
+	list := func(name string, v any, err error) {
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var lines []string
+		rv := reflect.ValueOf(v)
+		if rv.Kind() != reflect.Slice {
+			rv = reflect.ValueOf([]any{v})
+		}
+		for i := 0; i < rv.Len(); i++ {
+			j, err := json.Marshal(rv.Index(i).Interface())
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The adapters read an empty list back as [] and as nil: the same
+			// thing to every caller.
+			lines = append(lines, strings.ReplaceAll(string(j), ":[]", ":null"))
+		}
+		slices.Sort(lines)
+		fmt.Fprintf(&b, "%s (%d):\n  %s\n", name, len(lines), strings.Join(lines, "\n  "))
+	}
+	users, err := a.store.ListUsers(ctx)
+	list("users", users, err)
+	for _, u := range users {
+		grants, err := a.store.ListGrants(ctx, u.ID)
+		list("grants of "+u.Email, grants, err)
+		notes, err := a.store.ListNotifications(ctx, u.ID, 100)
+		list("notifications of "+u.Email, notes, err)
+	}
+	orgs, err := a.store.ListOrganisations(ctx)
+	list("organisations", orgs, err)
+	invs, err := a.store.ListInvitations(ctx)
+	list("invitations", invs, err)
+	forums, err := a.store.ListForums(ctx)
+	list("forums", forums, err)
+	for _, f := range forums {
+		members, err := a.store.ListMembers(ctx, f.ID)
+		list("members of "+f.Name, members, err)
+		reports, err := a.store.ListReports(ctx, f.ID, false)
+		list("reports in "+f.Name, reports, err)
+		heldComments, err := a.store.ListHeldComments(ctx, f.ID)
+		list("held comments in "+f.Name, heldComments, err)
+	}
+	for _, id := range append([]string{s.IssueID}, s.Top[:]...) {
+		iss, err := a.store.FindIssue(ctx, id)
+		list("issue", iss, err)
+		events, err := a.store.ListEvents(ctx, id)
+		list("events", events, err)
+		supports, err := a.store.ListSupports(ctx, id)
+		list("supports", supports, err)
+		comments, err := a.store.ListComments(ctx, id)
+		list("comments", comments, err)
+		versions, err := a.store.ListVersions(ctx, id)
+		list("versions", versions, err)
+		followers, err := a.store.ListFollowers(ctx, id)
+		list("followers", followers, err)
+		quotes, err := a.store.ListQuotes(ctx, id)
+		list("quotes", quotes, err)
+		fu, err := a.store.ListActionsFor(ctx, id)
+		list("actions for the issue", fu, err)
+	}
+	versions, err := a.store.ListVersions(ctx, commentID)
+	list("the comment's versions", versions, err)
+	groups, err := a.store.ListGroups(ctx)
+	list("groups", groups, err)
+	for _, g := range groups {
+		members, err := a.store.ListGroupMembers(ctx, g.ID)
+		list("group members", members, err)
+		meetings, err := a.store.ListMeetings(ctx, g.ID)
+		list("meetings", meetings, err)
+		for _, m := range meetings {
+			items, err := a.store.ListItems(ctx, m.ID)
+			list("agenda", items, err)
+			questions, err := a.store.ListQuestions(ctx, m.ID)
+			list("questions", questions, err)
+		}
+		decisions, err := a.store.ListDecisions(ctx, g.ID, "")
+		list("decisions", decisions, err)
+		actions, err := a.store.ListActions(ctx, g.ID)
+		list("actions", actions, err)
+		var ids []string
+		for _, act := range actions {
+			ids = append(ids, act.ID)
+		}
+		events, err := a.store.ListActionEvents(ctx, ids)
+		list("action events", events, err)
+	}
+	mins, err := a.store.FindMinutes(ctx, sm.MeetingID)
+	list("minutes", mins, err)
+	live, err := a.store.Since(ctx, steering.MeetingRoom(sm.MeetingID), 0, 1000)
+	list("the meeting room's live events", live, err)
 	return b.String()
 }
 
