@@ -14,6 +14,15 @@ func TestRiskMatch(t *testing.T) {
 		{"He said he wants to die", true},
 		{"وہ خودکشی کی بات کرتا ہے", true},
 		{"Our daughter ran away twice", true}, // the forum's own term
+		{"Syn mówi o samobójstwie", true},     // Polish, inflected: the stem meets it
+		{"Fiul meu vorbește despre sinucidere", true},
+		{"ਉਹ ਖੁਦਕੁਸ਼ੀ ਦੀ ਗੱਲ ਕਰਦਾ ਹੈ", true},
+		{"সে আত্মহত্যার কথা বলে", true},
+		{"તે આત્મહત્યાની વાત કરે છે", true},
+		{"ابني يتحدث عن الانتحار", true},
+		{"Wiilkaygu wuxuu ka hadlaa is dil", true},
+		{"Czekamy na ocenę od dwóch lat", false},
+		{"Așteptăm evaluarea de doi ani", false},
 		{"We collect prescriptions at the pharmacy", false},
 		{"Please do not disabuse them", false}, // a term matches at a word's start only
 		{"The wait for an assessment is two years", false},
