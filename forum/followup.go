@@ -55,8 +55,12 @@ func NormalizeCode(typed string) string {
 		switch {
 		case strings.ContainsRune(codeAlphabet, r):
 			b.WriteRune(r)
-		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-			b.WriteRune('?') // a letter that is never in a code: the code is wrong
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '?':
+			// A letter that is never in a code: the code is wrong. The mark
+			// itself is kept, so that normalising a normalised code (it
+			// travels in the next request's form) cannot drop a wrong
+			// letter and make a wrong code right.
+			b.WriteRune('?')
 		}
 	}
 	return b.String()
