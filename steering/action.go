@@ -42,7 +42,7 @@ func (s *Service) Decide(ctx context.Context, by *account.Principal, itemID stri
 	case ds.Type == DecisionDeclined && ds.Reason == "":
 		return nil, ErrReasonRequired
 	case runes(ds.Text) > MaxText || runes(ds.Reason) > MaxText || runes(ds.Dissent) > MaxText:
-		return nil, ErrTextLong
+		return nil, ErrDecisionLong
 	}
 	var orgs []OrgKind
 	for _, o := range ds.AgreedBy {
@@ -114,7 +114,7 @@ func (s *Service) AddAction(ctx context.Context, by *account.Principal, itemID s
 	case as.Owner == "" && as.OwnerOrg == "":
 		return nil, ErrOwnerRequired
 	case runes(as.Owner) > MaxName:
-		return nil, ErrNameLong
+		return nil, ErrOwnerLong
 	case as.OwnerOrg != "" && !slices.Contains(OrgKinds, as.OwnerOrg):
 		return nil, ErrOrgUnknown
 	}
@@ -203,7 +203,7 @@ func (s *Service) UpdateAction(ctx context.Context, by *account.Principal, actio
 	case !slices.Contains(ActionStatuses, u.Status):
 		return ErrActionStatus
 	case runes(u.Note) > MaxText || runes(u.Outcome) > MaxText:
-		return ErrTextLong
+		return ErrNoteLong
 	case u.Status.Finished() && u.Note == "":
 		return ErrEvidenceRequired
 	case u.Status.Finished() && u.Outcome == "":

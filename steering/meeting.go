@@ -407,7 +407,7 @@ func (s *Service) validItem(ctx context.Context, m *Meeting, it *Item) error {
 	case it.Minutes < 0 || it.Minutes > 240:
 		return ErrTimeBox
 	case runes(it.Notes) > MaxText*5:
-		return ErrTextLong
+		return ErrNotesLong
 	}
 	if it.LeadID != "" {
 		members, err := s.store.ListGroupMembers(ctx, m.GroupID)

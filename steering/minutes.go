@@ -112,7 +112,7 @@ func (s *Service) AmendMinutes(ctx context.Context, by *account.Principal, meeti
 	case text == "":
 		return ErrAmendmentRequired
 	case runes(text) > MaxText:
-		return ErrTextLong
+		return ErrAmendmentLong
 	}
 	mn, err := s.minutes(ctx, meetingID)
 	if err != nil {
