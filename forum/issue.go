@@ -146,7 +146,8 @@ func (s *Service) RaiseIssue(ctx context.Context, v Viewer, forumID string, d Dr
 	if held {
 		created = append(created, &Event{IssueID: iss.ID, Seq: 3, Kind: EventHeld, Actor: ActorSystem, Private: true, At: rec.At})
 	}
-	if err := s.complete(ctx, iss, fu, created); err != nil {
+	first, err := s.complete(ctx, iss, fu, created)
+	if err != nil {
 		return nil, err
 	}
 	if !d.Anonymous { // the code is how an anonymous author follows
@@ -158,10 +159,13 @@ func (s *Service) RaiseIssue(ctx context.Context, v Viewer, forumID string, d Dr
 	if err != nil {
 		return nil, err
 	}
-	if next == StatusOpen && stored.Held == "" {
+	// Only the attempt that stored the issue tells viewers: the same form
+	// sent again (a retry, or to another instance at the same time) would
+	// otherwise list it twice on every open page.
+	if first && next == StatusOpen && stored.Held == "" {
 		s.announce(ctx, stored)
 	}
-	if next == StatusInReview || stored.Held != "" {
+	if first && (next == StatusInReview || stored.Held != "") {
 		s.pub.Publish(ctx, ModerationRoom(f.ID), "queue.changed", map[string]any{"forum": f.ID})
 	}
 	if stored.Held != "" {
@@ -198,32 +202,35 @@ func (s *Service) freeSelector(ctx context.Context, idemKey string) (string, err
 
 // complete makes the writes of a new issue. Each is idempotent (a taken key
 // means an earlier attempt made it), so any attempt can finish the job.
-func (s *Service) complete(ctx context.Context, iss *Issue, fu *FollowUp, events []*Event) error {
+// first reports whether this attempt stored the issue itself.
+func (s *Service) complete(ctx context.Context, iss *Issue, fu *FollowUp, events []*Event) (first bool, err error) {
 	ignoreTaken := func(err error) error {
 		if errors.Is(err, fault.ErrConflict) {
 			return nil
 		}
 		return err
 	}
-	if err := ignoreTaken(s.store.CreateIssue(ctx, iss)); err != nil {
-		return err
+	err = s.store.CreateIssue(ctx, iss)
+	first = err == nil
+	if err := ignoreTaken(err); err != nil {
+		return false, err
 	}
 	if fu != nil {
 		if err := ignoreTaken(s.store.AddFollowUp(ctx, fu)); err != nil {
-			return err
+			return false, err
 		}
 	}
 	for _, e := range events {
 		if err := ignoreTaken(s.store.AddEvent(ctx, e)); err != nil {
-			return err
+			return false, err
 		}
 	}
 	for i := len(events) - 1; i >= 0; i-- {
 		if last := events[i]; last.Kind == EventStatus {
-			return s.store.SetIssueStatus(ctx, iss.ID, last.Status, last.Seq)
+			return first, s.store.SetIssueStatus(ctx, iss.ID, last.Status, last.Seq)
 		}
 	}
-	return nil
+	return first, nil
 }
 
 // appendEvent adds an event to an issue's history under the next sequence
