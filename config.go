@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -25,6 +26,13 @@ type Config struct {
 	ExitURL        string
 	LogFormat      string
 	SMTPURL        string
+	MetricsAddr    string // separate listener for /metrics; empty: none
+	PrivacyContact string // who to ask for a copy or erasure, shown on /privacy
+	// Retention periods (retention.go); 0 keeps for ever.
+	RetainFollowUpMonths    string
+	RetainAuditMonths       string
+	RetainNotificationsDays string
+	Retention               Retention
 }
 
 // setting describes one configuration field for flags, the environment and --help.
@@ -47,6 +55,11 @@ func (c *Config) settings() []setting {
 		{"exit-url", "CHORUS_EXIT_URL", "https://www.bbc.co.uk/weather", "neutral site that quick exit sends people to", &c.ExitURL},
 		{"log-format", "CHORUS_LOG_FORMAT", "json", "log format: json or text", &c.LogFormat},
 		{"smtp-url", "CHORUS_SMTP_URL", "", "SMTP server for email notifications and self-service password reset, e.g. smtp://user:pass@host:587?from=chorus@example.org (none: no email)", &c.SMTPURL},
+		{"metrics-addr", "CHORUS_METRICS_ADDR", "", "separate address serving Prometheus /metrics, e.g. 127.0.0.1:9090 (none: no metrics); keep it off the public network", &c.MetricsAddr},
+		{"privacy-contact", "CHORUS_PRIVACY_CONTACT", "", "who people ask for a copy of their data or its erasure, shown on /privacy (none: the page says to ask the forum's facilitator)", &c.PrivacyContact},
+		{"retain-followup-months", "CHORUS_RETAIN_FOLLOWUP_MONTHS", "24", "months after an anonymous issue closes that its follow-up code and private questions and answers are removed (0: kept for ever)", &c.RetainFollowUpMonths},
+		{"retain-audit-months", "CHORUS_RETAIN_AUDIT_MONTHS", "0", "months the audit trail is kept (0: for ever)", &c.RetainAuditMonths},
+		{"retain-notifications-days", "CHORUS_RETAIN_NOTIFICATIONS_DAYS", "180", "days read notifications are kept (0: for ever)", &c.RetainNotificationsDays},
 	}
 }
 
@@ -81,6 +94,18 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		return nil, nil, fmt.Errorf("CHORUS_TIMEZONE: %w", err)
+	}
+	for _, r := range []struct {
+		env, v string
+		to     *int
+	}{{"CHORUS_RETAIN_FOLLOWUP_MONTHS", c.RetainFollowUpMonths, &c.Retention.FollowUpMonths},
+		{"CHORUS_RETAIN_AUDIT_MONTHS", c.RetainAuditMonths, &c.Retention.AuditMonths},
+		{"CHORUS_RETAIN_NOTIFICATIONS_DAYS", c.RetainNotificationsDays, &c.Retention.NotificationDays}} {
+		n, err := strconv.Atoi(strings.TrimSpace(r.v))
+		if err != nil || n < 0 {
+			return nil, nil, fmt.Errorf("%s: %q is not a whole number of 0 or more", r.env, r.v)
+		}
+		*r.to = n
 	}
 	return c, fs.Args(), nil
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -57,6 +58,7 @@ type Store interface {
 	steering.Store
 	realtime.Log
 	notify.Store
+	retentionStore
 	Ping(ctx context.Context) error
 }
 
@@ -211,6 +213,8 @@ func (a *app) server() (*server.Server, *nats.Conn, error) {
 	srv, err := server.New(server.Options{
 		BaseURL: strings.TrimRight(a.cfg.BaseURL, "/"), ExitURL: a.cfg.ExitURL, Secret: a.secret,
 		TrustedProxies: a.cfg.TrustedProxies, Location: loc,
+		Privacy: server.Privacy{Contact: a.cfg.PrivacyContact, FollowUpMonths: a.cfg.Retention.FollowUpMonths,
+			AuditMonths: a.cfg.Retention.AuditMonths, NotificationDays: a.cfg.Retention.NotificationDays},
 	}, deps)
 	if err != nil && nc != nil {
 		nc.Close()
@@ -234,6 +238,9 @@ func (a *app) sweep(ctx context.Context, every time.Duration) {
 			a.log.Warn("send digests and retry email", slog.String("error", err.Error()))
 		} else if n > 0 {
 			a.log.Info("sent email", slog.Int("count", n))
+		}
+		if _, err := a.retain(ctx, time.Now()); err != nil && ctx.Err() == nil { // once a day
+			a.log.Warn("apply retention periods", slog.String("error", err.Error()))
 		}
 		select {
 		case <-ctx.Done():
@@ -274,6 +281,19 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 	a.log.Info("serving", slog.String("addr", ln.Addr().String()), slog.Bool("mongodb", a.cfg.MongoURI != ""))
 
 	errc := make(chan error, 1)
+	if a.cfg.MetricsAddr != "" { // a listener of its own, never the public site
+		mln, err := net.Listen("tcp", a.cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.MetricsHandler())
+		ms := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go ms.Serve(mln)
+		defer ms.Close()
+		fmt.Fprintf(stdout, "Metrics are served on http://%s/metrics\n", mln.Addr())
+	}
 	go func() { errc <- srv.App().Listener(ln) }()
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	defer stopSweep()

@@ -127,6 +127,9 @@ func (s *Service) OpenFollowUp(ctx context.Context, typed string) (*FollowUpView
 	if err != nil && !errors.Is(err, fault.ErrNotFound) {
 		return nil, err
 	}
+	if fu != nil && fu.SecretHash == "" { // removed under the retention policy (retention.go)
+		return nil, ErrCodeExpired
+	}
 	match := false
 	if fu == nil {
 		secret.DummyCheck(secretPart)

@@ -51,6 +51,7 @@ func (c *Client) send(f *frame) {
 	case c.queue <- f:
 	case <-c.done:
 	default:
+		c.hub.dropped.Add(1)
 		c.hub.cfg.Logger.Info("realtime: slow consumer disconnected")
 		c.Close(CloseTryAgain)
 	}

@@ -95,6 +95,8 @@ type Hub struct {
 
 	marshals atomic.Int64 // event encodings, for tests: once per variant, not per connection
 
+	published, dropped atomic.Int64 // events published here; clients cut off as too slow (stats.go)
+
 	pubLocks [64]sync.Mutex // serialise Append+Publish per room on this instance
 
 	mu      sync.Mutex
@@ -162,6 +164,7 @@ func (h *Hub) Publish(ctx context.Context, room, typ string, data []byte, html m
 	if err != nil {
 		return 0, err
 	}
+	h.published.Add(1)
 	return seq, h.cfg.Bus.Publish(ctx, Event{Type: typ, Room: room, Seq: seq, Data: data, HTML: html})
 }
 

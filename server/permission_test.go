@@ -127,6 +127,7 @@ var permissions = map[string]map[string]outcome{
 	"GET /static/:file":                        public,
 	"GET /exit":                                public,
 	"GET /help/quick-exit":                     public,
+	"GET /privacy":                             public,
 	"POST /easy-read":                          public,
 	"GET /setup":                               public,
 	"POST /setup":                              public,

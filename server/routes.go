@@ -37,6 +37,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/static/:file", Public, s.handleStatic},
 		{"GET", "/exit", Public, s.handleExit},
 		{"GET", "/help/quick-exit", Public, s.handleQuickExitHelp},
+		{"GET", "/privacy", Public, s.handlePrivacy},
 		{"POST", "/easy-read", Public, s.handleEasyRead},
 
 		{"GET", "/setup", Public, s.handleSetupForm},
@@ -191,6 +192,8 @@ func (s *Server) Routes() []Route {
 
 // routes registers the middleware and the route table.
 func (s *Server) routes() {
+	s.metrics = s.newMetrics()
+	s.app.Use(s.measure) // first, so it times everything after it
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	s.app.Use(s.requestID, s.logRequests, s.securityHeaders, s.withLocale, s.withSession, s.csrf)
 

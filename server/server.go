@@ -36,6 +36,7 @@ type Options struct {
 	Location       *time.Location // for dates shown to people
 	BodyLimit      int            // bytes; larger requests get 413
 	LoginPerIP     int            // sign-in tries per IP per 10 minutes (held in memory only)
+	Privacy        Privacy        // what the privacy notice says of this installation (privacy.go)
 }
 
 // Deps are the services the web layer calls.
@@ -66,8 +67,9 @@ type Server struct {
 	assets *assets
 	secure bool // served over HTTPS: __Host- cookies, HSTS
 
-	engine *html.Engine
-	live   *livePublisher
+	engine  *html.Engine
+	live    *livePublisher
+	metrics *metrics // Prometheus metrics, served by MetricsHandler (metrics.go)
 
 	setupMu    sync.Mutex
 	setupToken string // one-time token printed at start while no administrator exists

@@ -261,3 +261,7 @@ func mustClient(t *testing.T, uri string) *driver.Client {
 func TestRealtimeContract(t *testing.T) {
 	storetest.RunRealtime(t, func(t *testing.T) realtime.Log { return MustOpen(t) })
 }
+
+func TestRetentionContract(t *testing.T) {
+	storetest.RunRetention(t, func(t *testing.T) storetest.RetentionStore { return MustOpen(t) })
+}

@@ -69,3 +69,7 @@ func TestNotifyContract(t *testing.T) {
 func TestSteeringContract(t *testing.T) {
 	storetest.RunSteering(t, func(t *testing.T) storetest.SteeringStore { return MustOpen(t) })
 }
+
+func TestRetentionContract(t *testing.T) {
+	storetest.RunRetention(t, func(t *testing.T) storetest.RetentionStore { return MustOpen(t) })
+}
