@@ -145,3 +145,29 @@ func TestRetention(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivacyNoticeFollowsConfiguration: the notice gives the contact and
+// the periods that are set, including "for ever" where a period is 0.
+func TestPrivacyNoticeFollowsConfiguration(t *testing.T) {
+	a := openApp(t, "--data-dir", t.TempDir(), "--privacy-contact", "privacy@forum.example.org",
+		"--retain-followup-months", "0", "--retain-audit-months", "36", "--retain-notifications-days", "90")
+	defer a.close()
+	srv, _, err := a.server()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := srv.App().Test(httptest.NewRequest("GET", "/privacy", nil), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	for _, want := range []string{"privacy@forum.example.org", "kept as long as the issue", "removed after 36 months",
+		"removed after 90 days", "this Chorus sends no email", `href="/privacy"`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/privacy lacks %q", want)
+		}
+	}
+	if _, _, err := parseConfig("chorus", []string{"--retain-audit-months", "-1"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Error("a negative period must be refused")
+	}
+}
