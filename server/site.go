@@ -64,9 +64,14 @@ func safeNext(next string) string {
 	return url.QueryEscape(next)
 }
 
-// localNext returns the decoded return address, or "" when unsafe.
+// localNext returns the decoded return address, or "" when unsafe. A
+// browser drops tabs and newlines from a Location and reads a backslash as
+// a slash, so "/\t/evil.example" would take it to another site: an address
+// holding a control character or a backslash is refused too.
 func localNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsFunc(next, func(r rune) bool {
+		return r < ' ' || r == 0x7f || r == '\\'
+	}) {
 		return ""
 	}
 	return next
