@@ -147,6 +147,7 @@ var permissions = map[string]map[string]outcome{
 	"GET /account/mfa":                         signedIn,
 	"POST /account/mfa":                        signedIn,
 	"POST /account/mfa/disable":                signedIn,
+	"POST /account/data":                       signedIn,
 	"GET /forums":                              public,
 	"GET /forums/new":                          adminAny,
 	"POST /forums":                             orgAScope,

@@ -63,6 +63,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/account/mfa", SignedIn, s.handleAccountMFAForm},
 		{"POST", "/account/mfa", SignedIn, s.handleAccountMFA},
 		{"POST", "/account/mfa/disable", SignedIn, s.handleAccountMFADisable},
+		{"POST", "/account/data", SignedIn, s.handlePersonalData},
 
 		{"GET", "/forums", Public, s.handleForums},
 		{"GET", "/forums/new", AdminAny, s.handleForumNew},
