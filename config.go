@@ -118,6 +118,12 @@ Usage:
   chorus [flags] user add --role admin --email EMAIL [--name NAME] --password-stdin
                                       create an account (the password is read from standard input)
   chorus [flags] demo                 fill an empty store with a demonstration region
+  chorus [flags] backup --to FILE     copy the embedded store while it serves
+  chorus [flags] restore --from FILE [--replace]
+                                      put a backup back (Chorus stopped)
+  chorus [flags] healthcheck          ask a running Chorus whether it is alive
+  chorus migrate --from DATA-DIR --to MONGODB-URI [--database NAME] [--into-nonempty]
+                                      move an embedded installation to MongoDB and verify it
 
 Flags (each has an environment variable twin):
 `)

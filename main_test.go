@@ -225,7 +225,7 @@ func TestHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("--help: %v", err)
 	}
-	for _, want := range []string{"CHORUS_ADDR", "CHORUS_DATA_DIR", "CHORUS_MONGODB_URI", "CHORUS_BASE_URL", "CHORUS_TRUSTED_PROXIES", "CHORUS_SECRET_FILE", "CHORUS_TIMEZONE", "user add"} {
+	for _, want := range []string{"CHORUS_ADDR", "CHORUS_DATA_DIR", "CHORUS_MONGODB_URI", "CHORUS_BASE_URL", "CHORUS_TRUSTED_PROXIES", "CHORUS_SECRET_FILE", "CHORUS_TIMEZONE", "user add", "backup --to", "restore --from", "healthcheck", "migrate --from"} {
 		if !strings.Contains(errOut.String(), want) {
 			t.Errorf("--help does not document %s", want)
 		}
