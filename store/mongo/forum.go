@@ -492,6 +492,27 @@ func eachIssue(ctx context.Context, ids []string, f func(ctx context.Context, i 
 	return first
 }
 
+// findEach runs one query per ID (filter), each sorted by seq, a few at
+// once (see eachIssue), and returns the converted results in the order of
+// ids, each ID's in seq order.
+func findEach[D any, T any](ctx context.Context, c *driver.Collection, ids []string, filter func(id string) bson.D, convert func(*D) T) ([]T, error) {
+	per := make([][]T, len(ids))
+	err := eachIssue(ctx, ids, func(ctx context.Context, i int, id string) error {
+		var docs []D
+		if err := findAll(ctx, c, filter(id), &docs, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}})); err != nil {
+			return err
+		}
+		for j := range docs {
+			per[i] = append(per[i], convert(&docs[j]))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat(per...), nil
+}
+
 // issueFilter is the query for an issue list's forum, statuses and theme.
 func issueFilter(f forum.IssueFilter) bson.D {
 	filter := bson.D{{Key: "forum_id", Value: f.ForumID}}
@@ -738,26 +759,9 @@ func (d *DB) ListEventsOf(ctx context.Context, issueIDs []string, kinds []forum.
 	for i, k := range kinds {
 		ks[i] = string(k)
 	}
-	per := make([][]*forum.Event, len(issueIDs))
-	err := eachIssue(ctx, issueIDs, func(ctx context.Context, i int, id string) error {
-		var docs []eventDoc
-		filter := bson.D{{Key: "issue_id", Value: id}, {Key: "kind", Value: bson.D{{Key: "$in", Value: ks}}}}
-		if err := findAll(ctx, d.events, filter, &docs, options.Find().SetSort(bson.D{{Key: "seq", Value: 1}})); err != nil {
-			return err
-		}
-		for j := range docs {
-			per[i] = append(per[i], docs[j].event())
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	var out []*forum.Event
-	for _, evs := range per {
-		out = append(out, evs...)
-	}
-	return out, nil
+	return findEach(ctx, d.events, issueIDs, func(id string) bson.D {
+		return bson.D{{Key: "issue_id", Value: id}, {Key: "kind", Value: bson.D{{Key: "$in", Value: ks}}}}
+	}, (*eventDoc).event)
 }
 
 // followUpDoc ties a follow-up code to its issue, keyed by the code's

@@ -450,26 +450,9 @@ func (d *DB) AddActionEvent(ctx context.Context, e *steering.ActionEvent) error 
 // answers from the index, where $in reads the whole collection), a few at
 // once.
 func (d *DB) ListActionEvents(ctx context.Context, actionIDs []string) ([]*steering.ActionEvent, error) {
-	per := make([][]*steering.ActionEvent, len(actionIDs))
-	err := eachIssue(ctx, actionIDs, func(ctx context.Context, i int, id string) error {
-		var docs []actionEventDoc
-		opts := options.Find().SetSort(bson.D{{Key: "seq", Value: 1}})
-		if err := findAll(ctx, d.actionEvents(), bson.D{{Key: "action_id", Value: id}}, &docs, opts); err != nil {
-			return err
-		}
-		for j := range docs {
-			per[i] = append(per[i], docs[j].event())
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	var out []*steering.ActionEvent
-	for _, evs := range per {
-		out = append(out, evs...)
-	}
-	return out, nil
+	return findEach(ctx, d.actionEvents(), actionIDs, func(id string) bson.D {
+		return bson.D{{Key: "action_id", Value: id}}
+	}, (*actionEventDoc).event)
 }
 
 // questionDoc is a quiet-voice question: no sender, no time, only its
