@@ -27,7 +27,7 @@ func (s *Server) groupInvitationsPage(c *fiber.Ctx, status int, formErr error, l
 		return err
 	}
 	if !st.Chairs() {
-		if st.Sits() || st.Forum {
+		if st.Sees() {
 			return errForbidden
 		}
 		return fiber.ErrNotFound

@@ -183,7 +183,7 @@ func (s *Service) UpdateAction(ctx context.Context, by *account.Principal, actio
 		return err
 	}
 	if !st.Acts() {
-		if st.Sits() || st.Forum {
+		if st.Sees() {
 			return ErrForbidden
 		}
 		return ErrNotFound
@@ -368,25 +368,15 @@ func (s *Service) Action(ctx context.Context, p *account.Principal, id string) (
 	if err != nil {
 		return nil, err
 	}
-	g, err := s.store.FindGroup(ctx, a.GroupID)
+	st, err := s.seeing(ctx, p, a.GroupID)
 	if err != nil {
 		return nil, err
-	}
-	st, err := s.seat(ctx, p, g)
-	if err != nil {
-		return nil, err
-	}
-	if !st.Sits() && !st.Forum {
-		if p == nil {
-			return nil, ErrSignInRequired
-		}
-		return nil, ErrNotFound
 	}
 	v := &ActionView{Seat: st, Action: a}
 	if v.Meeting, err = s.store.FindMeeting(ctx, a.MeetingID); err != nil {
 		return nil, err
 	}
-	if v.Members, err = s.store.ListGroupMembers(ctx, g.ID); err != nil {
+	if v.Members, err = s.store.ListGroupMembers(ctx, a.GroupID); err != nil {
 		return nil, err
 	}
 	for _, id := range a.IssueIDs {
@@ -414,15 +404,9 @@ type Register struct {
 // Register returns a group's decision log and actions, for its members and
 // administrators and the members of its linked forums.
 func (s *Service) Register(ctx context.Context, p *account.Principal, groupID string) (*Register, error) {
-	st, err := s.Seat(ctx, p, groupID)
+	st, err := s.seeing(ctx, p, groupID)
 	if err != nil {
 		return nil, err
-	}
-	if !st.Sits() && !st.Forum {
-		if p == nil {
-			return nil, ErrSignInRequired
-		}
-		return nil, ErrNotFound
 	}
 	r := &Register{Seat: st}
 	if r.Meetings, err = s.store.ListMeetings(ctx, groupID); err != nil {

@@ -90,7 +90,7 @@ func (s *Service) Paperwork(ctx context.Context, p *account.Principal, groupID s
 // SHA-256 of content. It returns the record, which the file's headers and
 // the page that offered it show.
 func (s *Service) RecordExport(ctx context.Context, st *Seat, by *account.Principal, subject, format string, content []byte) (*Export, error) {
-	if !st.Sits() && !st.Forum {
+	if !st.Sees() {
 		return nil, ErrNotFound
 	}
 	sum := sha256.Sum256(content)
@@ -109,7 +109,7 @@ func (s *Service) RecordExport(ctx context.Context, st *Seat, by *account.Princi
 // Exports lists the files most recently generated of a subject, newest
 // first, for someone with a seat.
 func (s *Service) Exports(ctx context.Context, st *Seat, subject string) ([]*Export, error) {
-	if !st.Sits() && !st.Forum {
+	if !st.Sees() {
 		return nil, ErrNotFound
 	}
 	es, err := s.audit.List(ctx, audit.Filter{Subject: subject, Action: ExportAction, Limit: recentExports})

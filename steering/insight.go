@@ -53,15 +53,9 @@ type GroupInsight struct {
 // Insight returns a group's dashboard for those who may see the group. A
 // non-empty forumIDs narrows the forum figures to those linked forums.
 func (s *Service) Insight(ctx context.Context, p *account.Principal, groupID string, r forum.InsightRange, forumIDs []string) (*GroupInsight, error) {
-	st, err := s.Seat(ctx, p, groupID)
+	st, err := s.seeing(ctx, p, groupID)
 	if err != nil {
 		return nil, err
-	}
-	if !st.Sits() && !st.Forum {
-		if p == nil {
-			return nil, ErrSignInRequired
-		}
-		return nil, ErrNotFound
 	}
 	in := &GroupInsight{Seat: st, Range: r, Exact: st.Sits() || st.Facilitator}
 	for _, id := range st.Group.ForumIDs {

@@ -215,7 +215,7 @@ func (s *Service) meetingFor(ctx context.Context, p *account.Principal, id, link
 	case st.Chairs():
 	case m.Status == MeetingDraft:
 		return nil, ErrNotFound
-	case st.Sits() || st.Forum || mc.link:
+	case st.Sees() || mc.link:
 	case p == nil:
 		return nil, ErrSignInRequired
 	default:

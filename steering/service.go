@@ -181,6 +181,10 @@ func (st *Seat) Acts() bool {
 	return st.Chairs() || (st.Member != nil && st.Member.Role != RoleObserver)
 }
 
+// Sees reports whether the seat may see the group: its members and
+// administrators, and the people of its linked forums.
+func (st *Seat) Sees() bool { return st.Sits() || st.Forum }
+
 // Moderates reports whether the seat may approve quiet-voice questions.
 func (st *Seat) Moderates() bool { return st.Chairs() || st.Facilitator }
 
@@ -226,6 +230,23 @@ func (s *Service) seat(ctx context.Context, p *account.Principal, g *Group) (*Se
 	return st, nil
 }
 
+// seeing returns who p is in a group, refusing anyone who may not see it:
+// ErrSignInRequired for a visitor, ErrNotFound for others, so that a
+// group's ID reveals nothing.
+func (s *Service) seeing(ctx context.Context, p *account.Principal, groupID string) (*Seat, error) {
+	st, err := s.Seat(ctx, p, groupID)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Sees() {
+		if p == nil {
+			return nil, ErrSignInRequired
+		}
+		return nil, ErrNotFound
+	}
+	return st, nil
+}
+
 // GroupView is a group's page.
 type GroupView struct {
 	*Seat
@@ -237,15 +258,9 @@ type GroupView struct {
 // Group returns a group's page for someone with a seat in it (a member, an
 // administrator, or a member of a linked forum); others get ErrNotFound.
 func (s *Service) Group(ctx context.Context, p *account.Principal, id string) (*GroupView, error) {
-	st, err := s.Seat(ctx, p, id)
+	st, err := s.seeing(ctx, p, id)
 	if err != nil {
 		return nil, err
-	}
-	if !st.Sits() && !st.Forum {
-		if p == nil {
-			return nil, ErrSignInRequired
-		}
-		return nil, ErrNotFound
 	}
 	v := &GroupView{Seat: st}
 	if v.Members, err = s.store.ListGroupMembers(ctx, id); err != nil {
