@@ -31,6 +31,7 @@ import (
 	"chorus/notify"
 	"chorus/realtime"
 	"chorus/server"
+	"chorus/services"
 	"chorus/steering"
 	"chorus/store/mongo"
 	"chorus/store/sqlite"
@@ -50,16 +51,11 @@ func main() {
 	}
 }
 
-// Store is what the application needs of a storage adapter.
+// Store is what the application needs of a storage adapter: what the
+// services need, and what retention removes.
 type Store interface {
-	account.Store
-	audit.Store
-	forum.Store
-	steering.Store
-	realtime.Log
-	notify.Store
+	services.Store
 	retentionStore
-	Ping(ctx context.Context) error
 }
 
 // app is a configured Chorus: its store and domain services.
@@ -143,53 +139,38 @@ func open(ctx context.Context, cfg *Config, logOut io.Writer) (*app, error) {
 		a.close()
 		return nil, err
 	}
-	clock := time.Now
 	a.secret = key
-	a.audit = audit.NewLog(a.store, clock)
-	a.accounts = account.NewService(a.store, a.audit, clock, account.DefaultSettings)
-	a.forums = forum.NewService(a.store, a.audit, clock, key)
-	a.accounts.RegisterScope(account.ScopeForum, a.forums) // forum invitations: the forum owns its roles
-	a.forums.SetDirectory(a.accounts)                      // safeguarding escalations reach organisation administrators
-	loc, err := time.LoadLocation(cfg.Timezone)
+	set, err := a.services(cfg)
 	if err != nil {
 		a.close()
 		return nil, err
 	}
-	a.steering = steering.NewService(a.store, a.forums, a.accounts, a.audit, clock, loc)
-	a.accounts.RegisterScope(account.ScopeGroup, a.steering) // steering invitations: the group owns its seats
-	if err := a.openNotify(cfg); err != nil {
-		a.close()
-		return nil, err
-	}
+	a.audit, a.accounts, a.forums, a.steering, a.notify = set.Audit, set.Accounts, set.Forums, set.Steering, set.Notify
 	return a, nil
 }
 
-// openNotify builds notification delivery: email through CHORUS_SMTP_URL
-// when it is set, else none (the notification centre works the same).
-func (a *app) openNotify(cfg *Config) error {
+// services builds the domain services on the store, with email through
+// CHORUS_SMTP_URL when it is set (the notification centre works the same
+// without it).
+func (a *app) services(cfg *Config) (*services.Set, error) {
 	var sender notify.Sender
 	if cfg.SMTPURL != "" {
 		m, err := mail.New(cfg.SMTPURL)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		sender = m
 	}
 	loc, err := time.LoadLocation(cfg.Timezone)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	base := cfg.BaseURL
 	if base == "" {
 		base = "http://" + cfg.Addr
 	}
-	a.notify, err = notify.NewService(a.store, a.accounts, sender, notify.Config{BaseURL: base, Secret: a.secret, Location: loc,
-		Clock: time.Now, Logger: a.log})
-	if err != nil {
-		return err
-	}
-	a.forums.SetNotifier(a.notify) // each stored notification may go by email
-	return nil
+	return services.New(a.store, services.Config{Clock: time.Now, Secret: a.secret, Location: loc,
+		Accounts: account.DefaultSettings, BaseURL: base, Sender: sender, Logger: a.log})
 }
 
 // serve runs the web server until ctx ends, then shuts down gracefully.
@@ -201,8 +182,7 @@ func (a *app) server() (*server.Server, *nats.Conn, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	deps := server.Deps{Accounts: a.accounts, Forums: a.forums, Steering: a.steering, Audit: a.audit, Ready: a.store.Ping, Logger: a.log, LiveLog: a.store}
-	deps.Notify = a.notify
+	deps := server.Deps{Accounts: a.accounts, Forums: a.forums, Steering: a.steering, Audit: a.audit, Ready: a.store.Ping, Logger: a.log, LiveLog: a.store, Notify: a.notify}
 	var nc *nats.Conn
 	if a.cfg.NATSURL != "" {
 		if nc, err = nats.Connect(a.cfg.NATSURL, nats.Name("chorus"), nats.MaxReconnects(-1)); err != nil {

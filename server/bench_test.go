@@ -10,11 +10,10 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"chorus/account"
-	"chorus/audit"
 	"chorus/forum"
+	"chorus/services"
 	"chorus/store/sqlite"
 )
 
@@ -40,12 +39,14 @@ func newBenchSite(b *testing.B) *benchSite {
 	}
 	b.Cleanup(func() { db.Close() })
 	key := []byte("0123456789abcdef0123456789abcdef-bench")
-	auditLog := audit.NewLog(db, time.Now)
-	accounts := account.NewService(db, auditLog, time.Now, account.DefaultSettings)
-	forums := forum.NewService(db, auditLog, time.Now, key)
-	accounts.RegisterScope(account.ScopeForum, forums)
+	set, err := services.New(db, services.Config{Secret: key, Accounts: account.DefaultSettings})
+	if err != nil {
+		b.Fatal(err)
+	}
+	accounts, forums := set.Accounts, set.Forums
 	srv, err := New(Options{ExitURL: "https://neutral.example/weather", Secret: key},
-		Deps{Accounts: accounts, Forums: forums, Audit: auditLog, Ready: db.Ping, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), LiveLog: db})
+		Deps{Accounts: accounts, Forums: forums, Steering: set.Steering, Audit: set.Audit, Ready: db.Ping,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), LiveLog: db, Notify: set.Notify})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,12 +17,11 @@ import (
 	"time"
 
 	"chorus/account"
-	"chorus/audit"
 	"chorus/forum"
 	"chorus/internal/testenv/mongotest"
 	"chorus/notify"
-	"chorus/realtime"
 	"chorus/server"
+	"chorus/services"
 	"chorus/steering"
 	"chorus/store/mongo"
 	"chorus/store/sqlite"
@@ -35,15 +34,7 @@ import (
 )
 
 // Store is what the tests read and write directly.
-type Store interface {
-	account.Store
-	audit.Store
-	forum.Store
-	steering.Store
-	realtime.Log
-	notify.Store
-	Ping(ctx context.Context) error
-}
+type Store = services.Store
 
 // env is a running Chorus on a fresh store.
 type env struct {
@@ -136,14 +127,7 @@ func serveEnv(t *testing.T, db Store, clock func() time.Time, settings account.S
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
-	auditLog := audit.NewLog(db, clock)
-	accounts := account.NewService(db, auditLog, clock, settings)
 	key := []byte("0123456789abcdef0123456789abcdef-test")
-	forums := forum.NewService(db, auditLog, clock, key)
-	accounts.RegisterScope(account.ScopeForum, forums)
-	forums.SetDirectory(accounts)
-	steer := steering.NewService(db, forums, accounts, auditLog, clock, time.UTC)
-	accounts.RegisterScope(account.ScopeGroup, steer)
 	o := server.Options{ExitURL: "https://neutral.example/weather", Secret: key, BodyLimit: 64 << 10, LoginPerIP: 10000}
 	for _, f := range opts {
 		f(&o)
@@ -152,18 +136,17 @@ func serveEnv(t *testing.T, db Store, clock func() time.Time, settings account.S
 	if err != nil {
 		t.Fatal(err)
 	}
-	notifier, err := notify.NewService(db, accounts, nil, notify.Config{BaseURL: "http://" + ln.Addr().String(), Secret: key, Clock: clock, Logger: log})
+	set, err := services.New(db, services.Config{Clock: clock, Secret: key, Accounts: settings, BaseURL: "http://" + ln.Addr().String(), Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	forums.SetNotifier(notifier)
-	srv, err := server.New(o, server.Deps{Accounts: accounts, Forums: forums, Steering: steer, Audit: auditLog, Ready: db.Ping, Logger: log, LiveLog: db, Notify: notifier})
+	srv, err := server.New(o, server.Deps{Accounts: set.Accounts, Forums: set.Forums, Steering: set.Steering, Audit: set.Audit, Ready: db.Ping, Logger: log, LiveLog: db, Notify: set.Notify})
 	if err != nil {
 		t.Fatal(err)
 	}
 	go srv.App().Listener(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	e := &env{t: t, URL: "http://" + ln.Addr().String(), Server: srv, Store: db, Accounts: accounts, Forums: forums, Steering: steer, Notify: notifier, Logs: logs, Token: "setup-token-for-tests"}
+	e := &env{t: t, URL: "http://" + ln.Addr().String(), Server: srv, Store: db, Accounts: set.Accounts, Forums: set.Forums, Steering: set.Steering, Notify: set.Notify, Logs: logs, Token: "setup-token-for-tests"}
 	srv.SetSetupToken(e.Token)
 	return e
 }
