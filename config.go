@@ -14,20 +14,22 @@ import (
 // Config is everything an installation can set. Each field has a flag and a
 // CHORUS_* environment variable; the flag wins.
 type Config struct {
-	Addr           string
-	BaseURL        string
-	DataDir        string
-	MongoURI       string
-	MongoDatabase  string
-	NATSURL        string
-	SecretFile     string
-	TrustedProxies []string
-	Timezone       string
-	ExitURL        string
-	LogFormat      string
-	SMTPURL        string
-	MetricsAddr    string // separate listener for /metrics; empty: none
-	PrivacyContact string // who to ask for a copy or erasure, shown on /privacy
+	Addr               string
+	BaseURL            string
+	DataDir            string
+	MongoURI           string
+	MongoDatabase      string
+	NATSURL            string
+	SecretFile         string
+	TrustedProxies     []string
+	Timezone           string
+	ExitURL            string
+	LogFormat          string
+	SMTPURL            string
+	MetricsAddr        string // separate listener for /metrics; empty: none
+	PrivacyContact     string // who to ask for a copy or erasure, shown on /privacy
+	SubmitPerIPSetting string // anonymous issues, reports and quiet-voice questions per address per hour
+	SubmitPerIP        int
 	// Retention periods (retention.go); 0 keeps for ever.
 	RetainFollowUpMonths    string
 	RetainAuditMonths       string
@@ -57,6 +59,7 @@ func (c *Config) settings() []setting {
 		{"smtp-url", "CHORUS_SMTP_URL", "", "SMTP server for email notifications and self-service password reset, e.g. smtp://user:pass@host:587?from=chorus@example.org (none: no email)", &c.SMTPURL},
 		{"metrics-addr", "CHORUS_METRICS_ADDR", "", "separate address serving Prometheus /metrics, e.g. 127.0.0.1:9090 (none: no metrics); keep it off the public network", &c.MetricsAddr},
 		{"privacy-contact", "CHORUS_PRIVACY_CONTACT", "", "who people ask for a copy of their data or its erasure, shown on /privacy (none: the page says to ask the forum's facilitator)", &c.PrivacyContact},
+		{"submit-per-ip", "CHORUS_SUBMIT_PER_IP", "30", "anonymous issues, reports and quiet-voice questions one address may send in an hour (counted in memory, never stored)", &c.SubmitPerIPSetting},
 		{"retain-followup-months", "CHORUS_RETAIN_FOLLOWUP_MONTHS", "24", "months after an anonymous issue closes that its follow-up code and private questions and answers are removed (0: kept for ever)", &c.RetainFollowUpMonths},
 		{"retain-audit-months", "CHORUS_RETAIN_AUDIT_MONTHS", "0", "months the audit trail is kept (0: for ever)", &c.RetainAuditMonths},
 		{"retain-notifications-days", "CHORUS_RETAIN_NOTIFICATIONS_DAYS", "180", "days read notifications are kept (0: for ever)", &c.RetainNotificationsDays},
@@ -100,7 +103,8 @@ func parseConfig(name string, args []string, getenv func(string) string, out io.
 		to     *int
 	}{{"CHORUS_RETAIN_FOLLOWUP_MONTHS", c.RetainFollowUpMonths, &c.Retention.FollowUpMonths},
 		{"CHORUS_RETAIN_AUDIT_MONTHS", c.RetainAuditMonths, &c.Retention.AuditMonths},
-		{"CHORUS_RETAIN_NOTIFICATIONS_DAYS", c.RetainNotificationsDays, &c.Retention.NotificationDays}} {
+		{"CHORUS_RETAIN_NOTIFICATIONS_DAYS", c.RetainNotificationsDays, &c.Retention.NotificationDays},
+		{"CHORUS_SUBMIT_PER_IP", c.SubmitPerIPSetting, &c.SubmitPerIP}} {
 		n, err := strconv.Atoi(strings.TrimSpace(r.v))
 		if err != nil || n < 0 {
 			return nil, nil, fmt.Errorf("%s: %q is not a whole number of 0 or more", r.env, r.v)

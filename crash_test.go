@@ -171,7 +171,7 @@ func (c *crashClient) post(path string, form url.Values) (int, string, string, e
 func crashRounds(t *testing.T, bin string, storeArgs []string, rounds int, budget time.Duration, minKill, maxKill int) {
 	start := time.Now()
 	w := seedCrash(t, storeArgs)
-	env := []string{"CHORUS_TRUSTED_PROXIES=127.0.0.1", "CHORUS_LOG_FORMAT=text"}
+	env := []string{"CHORUS_TRUSTED_PROXIES=127.0.0.1", "CHORUS_LOG_FORMAT=text", "CHORUS_SUBMIT_PER_IP=100000"}
 	serve := append(append([]string{}, storeArgs...), "--addr", "127.0.0.1:0")
 	var clients []*crashClient
 	for i, m := range crashMembers {

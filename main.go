@@ -192,7 +192,7 @@ func (a *app) server() (*server.Server, *nats.Conn, error) {
 	}
 	srv, err := server.New(server.Options{
 		BaseURL: strings.TrimRight(a.cfg.BaseURL, "/"), ExitURL: a.cfg.ExitURL, Secret: a.secret,
-		TrustedProxies: a.cfg.TrustedProxies, Location: loc,
+		TrustedProxies: a.cfg.TrustedProxies, Location: loc, SubmitPerIP: a.cfg.SubmitPerIP,
 		Privacy: server.Privacy{Contact: a.cfg.PrivacyContact, FollowUpMonths: a.cfg.Retention.FollowUpMonths,
 			AuditMonths: a.cfg.Retention.AuditMonths, NotificationDays: a.cfg.Retention.NotificationDays},
 	}, deps)

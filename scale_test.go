@@ -83,7 +83,8 @@ func TestThreeInstancesMixedWorkload(t *testing.T) {
 	storeArgs := []string{"--mongodb-uri", uri, "--mongodb-database", name, "--secret-file", secretFile}
 	w := seedScale(t, append([]string{"--data-dir", seedDir}, storeArgs...))
 	env := map[string]string{"CHORUS_MONGODB_URI": uri, "CHORUS_MONGODB_DATABASE": name, "CHORUS_SECRET_FILE": secretFile,
-		"CHORUS_NATS_URL": ns.ClientURL(), "CHORUS_TRUSTED_PROXIES": "127.0.0.1", "CHORUS_LOG_FORMAT": "text"}
+		"CHORUS_NATS_URL": ns.ClientURL(), "CHORUS_TRUSTED_PROXIES": "127.0.0.1", "CHORUS_LOG_FORMAT": "text",
+		"CHORUS_SUBMIT_PER_IP": "100000"}
 	var bases []string
 	for i := 0; i < scaleInstances; i++ {
 		bases = append(bases, startChorus(t, t.TempDir(), env).URL) // each its own data directory: only the secret is shared

@@ -22,8 +22,11 @@ func (s *Server) handleUnfollow(c *fiber.Ctx) error {
 
 // handleReport flags an issue or a comment for the forum's facilitators.
 func (s *Server) handleReport(c *fiber.Ctx) error {
-	err := s.deps.Forums.Report(c.UserContext(), s.viewer(c), c.Params("id"), c.FormValue("comment"),
-		forum.ReportReason(c.FormValue("reason")), c.FormValue("detail"))
+	err := s.submitted(c)
+	if err == nil {
+		err = s.deps.Forums.Report(c.UserContext(), s.viewer(c), c.Params("id"), c.FormValue("comment"),
+			forum.ReportReason(c.FormValue("reason")), c.FormValue("detail"))
+	}
 	if err != nil {
 		return s.issueFormError(c, []string{"reason", "detail", "comment"}, err)
 	}

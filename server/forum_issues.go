@@ -116,7 +116,7 @@ func (s *Server) handleRaise(c *fiber.Ctx) error {
 		rd.Checked = true
 		return s.render(c, fiber.StatusOK, "raise", p)
 	}
-	raised, err := s.deps.Forums.RaiseIssue(c.UserContext(), s.viewer(c), c.Params("id"), d)
+	raised, err := s.raise(c, c.Params("id"), d)
 	if err != nil {
 		p, rd, perr := s.raisePage(c, d)
 		if perr != nil {
@@ -129,6 +129,17 @@ func (s *Server) handleRaise(c *fiber.Ctx) error {
 		return err
 	}
 	return s.raisedPage(c, raised, d)
+}
+
+// raise sends a draft to a forum; an anonymous one counts against the
+// address's hourly limit first.
+func (s *Server) raise(c *fiber.Ctx, forumID string, d forum.Draft) (*forum.Raised, error) {
+	if principal(c) == nil || d.Anonymous {
+		if err := s.submitted(c); err != nil {
+			return nil, err
+		}
+	}
+	return s.deps.Forums.RaiseIssue(c.UserContext(), s.viewer(c), forumID, d)
 }
 
 // raisedPage is what follows a posted issue: its follow-up code, or the
@@ -183,7 +194,7 @@ func (s *Server) handleRaiseStep(c *fiber.Ctx) error {
 	status := fiber.StatusOK
 	switch {
 	case action == "post":
-		raised, err := s.deps.Forums.RaiseIssue(c.UserContext(), s.viewer(c), rd.Forum.ID, d)
+		raised, err := s.raise(c, rd.Forum.ID, d)
 		if err == nil {
 			return s.raisedPage(c, raised, d)
 		}

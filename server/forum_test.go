@@ -26,9 +26,9 @@ type forumEnv struct {
 	MemberUser  *account.User
 }
 
-func newForumEnv(t *testing.T, store string, settings forum.ForumSettings) *forumEnv {
+func newForumEnv(t *testing.T, store string, settings forum.ForumSettings, opts ...envOption) *forumEnv {
 	t.Helper()
-	e := newEnvOn(t, store)
+	e := newEnvOn(t, store, opts...)
 	admin, _ := e.setupAdmin()
 	ctx := context.Background()
 	by := principalFor(t, e, "ada@example.org")

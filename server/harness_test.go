@@ -128,7 +128,7 @@ func serveEnv(t *testing.T, db Store, clock func() time.Time, settings account.S
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, nil))
 	key := []byte("0123456789abcdef0123456789abcdef-test")
-	o := server.Options{ExitURL: "https://neutral.example/weather", Secret: key, BodyLimit: 64 << 10, LoginPerIP: 10000}
+	o := server.Options{ExitURL: "https://neutral.example/weather", Secret: key, BodyLimit: 64 << 10, LoginPerIP: 10000, SubmitPerIP: 10000}
 	for _, f := range opts {
 		f(&o)
 	}

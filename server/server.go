@@ -36,6 +36,7 @@ type Options struct {
 	Location       *time.Location // for dates shown to people
 	BodyLimit      int            // bytes; larger requests get 413
 	LoginPerIP     int            // sign-in tries per IP per 10 minutes (held in memory only)
+	SubmitPerIP    int            // anonymous issues, reports and quiet-voice questions per IP per hour (memory only)
 	Privacy        Privacy        // what the privacy notice says of this installation (privacy.go)
 }
 
@@ -70,6 +71,7 @@ type Server struct {
 	engine  *html.Engine
 	live    *livePublisher
 	metrics *metrics // Prometheus metrics, served by MetricsHandler (metrics.go)
+	submits *perIP   // anonymous submissions, reports and questions per address (limits.go)
 
 	setupMu    sync.Mutex
 	setupToken string // one-time token printed at start while no administrator exists
@@ -89,6 +91,9 @@ func New(opts Options, deps Deps) (*Server, error) {
 	if opts.LoginPerIP == 0 {
 		opts.LoginPerIP = 30
 	}
+	if opts.SubmitPerIP == 0 {
+		opts.SubmitPerIP = 30
+	}
 	bundle, err := locales.Bundle()
 	if err != nil {
 		return nil, err
@@ -101,7 +106,8 @@ func New(opts Options, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, deps: deps, log: deps.Logger, bundle: bundle, easy: easy, assets: as}
+	s := &Server{opts: opts, deps: deps, log: deps.Logger, bundle: bundle, easy: easy, assets: as,
+		submits: newPerIP(opts.SubmitPerIP, time.Hour)}
 	if u, err := url.Parse(opts.BaseURL); err == nil && u.Scheme == "https" {
 		s.secure = true
 	}

@@ -280,7 +280,10 @@ func (s *Server) handleActionAdd(c *fiber.Ctx) error {
 // The quiet voice.
 
 func (s *Server) handleQuestionAsk(c *fiber.Ctx) error {
-	_, err := s.deps.Steering.Ask(c.UserContext(), principal(c), c.Params("id"), c.FormValue("key"), c.FormValue("text"), c.FormValue("idem"))
+	err := s.submitted(c)
+	if err == nil {
+		_, err = s.deps.Steering.Ask(c.UserContext(), principal(c), c.Params("id"), c.FormValue("key"), c.FormValue("text"), c.FormValue("idem"))
+	}
 	if err != nil {
 		return s.meetingPage(c, c.Params("id"), statusOf(err), err)
 	}
