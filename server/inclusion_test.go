@@ -12,6 +12,7 @@ import (
 	"chorus/locales"
 
 	"github.com/BurntSushi/toml"
+	"github.com/fasthttp/websocket"
 )
 
 // easyRead turns Easy Read on or off as c, from page from, and checks that
@@ -294,4 +295,47 @@ func TestSensitivePagesHaveNeutralTitles(t *testing.T) {
 	wantStatus(t, r, 303)
 	r = fe.Member.get(r.Location)
 	wantContains(t, r.Body, "<title>Your issue – Chorus</title>", "Self-harm worries tonight", `id="sg-help-heading"`)
+}
+
+// TestLiveEasyRead: live fragments come in the viewer's own variant. An
+// Easy Read viewer in English hears a status change in the Easy Read words
+// with the status pictogram, an Easy Read viewer in Urdu in Urdu with the
+// pictogram, and a viewer without Easy Read gets neither, over real
+// websockets to the running server.
+func TestLiveEasyRead(t *testing.T) { onEachStore(t, testLiveEasyRead) }
+
+func testLiveEasyRead(t *testing.T, store string) {
+	fe := newForumEnv(t, store, forum.ForumSettings{AllowAnonymous: true})
+	r := fe.raise(fe.Member, url.Values{"title": {"Easy live"}, "body": {"Text"}, "anonymous": {"no"}})
+	room := "issue:" + strings.TrimPrefix(r.Location, "/issues/")
+	viewer := func(lang string, easy bool) *websocket.Conn {
+		c := fe.client()
+		if lang != "" {
+			c.get(r.Location + "?lang=" + lang)
+		}
+		if easy {
+			easyRead(t, c, r.Location, "on")
+			wantContains(t, c.get(r.Location).Body, easyClass, "picto-status-open")
+		}
+		ws := dialLiveAs(t, fe.env, c)
+		if err := ws.WriteJSON(map[string]any{"type": "subscribe", "room": room}); err != nil {
+			t.Fatal(err)
+		}
+		next(t, ws, "subscribed")
+		return ws
+	}
+	plain, easyEN, easyUR := viewer("", false), viewer("", true), viewer("ur", true)
+
+	fe.Facilitator.get(r.Location)
+	wantStatus(t, fe.Facilitator.post(r.Location+"/status", url.Values{"status": {"on_agenda"}}), 303)
+	m := next(t, easyEN, "status.changed")
+	wantContains(t, m.HTML, `picto-status-on_agenda`, message(t, "easy.toml", "status.on_agenda"),
+		strings.ReplaceAll(message(t, "live.easy.toml", "live.status_changed"), "{{.Status}}", message(t, "easy.toml", "status.on_agenda")))
+	m = next(t, easyUR, "status.changed")
+	wantContains(t, m.HTML, `picto-status-on_agenda`, message(t, "ur.toml", "status.on_agenda"))
+	m = next(t, plain, "status.changed")
+	wantContains(t, m.HTML, message(t, "en.toml", "status.on_agenda"))
+	if strings.Contains(m.HTML, "picto") || strings.Contains(m.HTML, message(t, "easy.toml", "status.on_agenda")) {
+		t.Fatalf("a viewer without Easy Read got the Easy Read fragment: %s", m.HTML)
+	}
 }

@@ -30,7 +30,21 @@ import (
 var liveRoles = []string{"member", "facilitator"}
 
 // variantOf names a connection's rendering variant.
-func variantOf(lang, role string) string { return lang + "/" + role }
+func variantOf(base, role string) string { return base + "/" + role }
+
+// easySuffix marks the Easy Read variants: "en+easy/member" is rendered with
+// the Easy Read message set and pictograms, "ur+easy/member" with the Urdu
+// words and the pictograms, as the pages themselves are.
+const easySuffix = "+easy"
+
+// liveBase is a connection's base variant: its language, and whether it
+// reads Easy Read.
+func liveBase(t *Tr) string {
+	if t.Easy {
+		return t.Lang.Tag + easySuffix
+	}
+	return t.Lang.Tag
+}
 
 // livePublisher implements forum.Publisher on the hub.
 type livePublisher struct {
@@ -86,8 +100,10 @@ func (s *Server) renderEvent(ctx context.Context, ev realtime.Event) map[string]
 	return s.renderVariants(ev)
 }
 
-// renderVariants renders an event's fragment once per (language, role).
-// Event types without a fragment get none: clients use the data.
+// renderVariants renders an event's fragment once per (language, Easy Read
+// on or off, role), so an Easy Read page keeps its words and pictograms
+// when a fragment arrives. Event types without a fragment get none: clients
+// use the data.
 func (s *Server) renderVariants(ev realtime.Event) map[string]string {
 	name := "live_" + strings.ReplaceAll(ev.Type, ".", "_")
 	var data map[string]any
@@ -96,13 +112,15 @@ func (s *Server) renderVariants(ev realtime.Event) map[string]string {
 	}
 	out := map[string]string{}
 	for _, l := range locales.Languages {
-		t := s.translator(l.Tag)
-		for _, role := range liveRoles {
-			var buf bytes.Buffer
-			if err := s.engine.Render(&buf, name, map[string]any{"T": t, "Data": data, "Role": role}); err != nil {
-				return nil // no fragment for this type
+		for _, easy := range []bool{false, true} {
+			t := s.translatorFor(l.Tag, easy)
+			for _, role := range liveRoles {
+				var buf bytes.Buffer
+				if err := s.engine.Render(&buf, name, map[string]any{"T": t, "Data": data, "Role": role}); err != nil {
+					return nil // no fragment for this type
+				}
+				out[variantOf(liveBase(t), role)] = buf.String()
 			}
-			out[variantOf(l.Tag, role)] = buf.String()
 		}
 	}
 	return out
@@ -112,7 +130,7 @@ func (s *Server) renderVariants(ev realtime.Event) map[string]string {
 // whoever may see the issue; a forum's room anyone; a forum's moderation
 // queue its facilitators; a meeting's room whoever may see the meeting. Those who facilitate the room's forum receive the
 // facilitator's fragments (with moderation controls); everyone else the
-// member's. base is the connection's language.
+// member's. base is the connection's language, with Easy Read or not.
 func (s *Server) authorizeRoom(ctx context.Context, principal any, room, base string) (string, bool) {
 	p, _ := principal.(*account.Principal)
 	v := forum.Viewer{Principal: p}
@@ -190,7 +208,7 @@ func (s *Server) liveGuard(c *fiber.Ctx) error {
 		return errOrigin
 	}
 	c.Locals("live.principal", principal(c))
-	c.Locals("live.variant", s.tr(c).Lang.Tag) // refined per room by authorizeRoom
+	c.Locals("live.variant", liveBase(s.tr(c))) // refined per room by authorizeRoom
 	return c.Next()
 }
 
@@ -217,7 +235,7 @@ func (s *Server) handleLiveEvents(c *fiber.Ctx) error {
 		}
 	}
 	p := principal(c)
-	variant := s.tr(c).Lang.Tag // refined for the room by authorizeRoom
+	variant := liveBase(s.tr(c)) // refined for the room by authorizeRoom
 	c.Set(fiber.HeaderContentType, "text/event-stream")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Accel-Buffering", "no")

@@ -224,8 +224,10 @@
       var badge = frag.querySelector('[data-live-part="badge"]');
       var current = document.querySelector("[data-live-status]");
       if (badge && current) {
+        // The server's own fragment, in this page's variant: in Easy Read it
+        // carries the status pictogram beside the words.
         current.className = badge.className;
-        current.textContent = badge.textContent;
+        current.replaceChildren.apply(current, Array.prototype.slice.call(badge.childNodes));
       }
       var entry = frag.querySelector('[data-live-part="timeline"]');
       var timeline = document.querySelector("#timeline .timeline");
