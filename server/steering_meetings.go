@@ -197,7 +197,7 @@ func issueRef(v string) string {
 
 func (s *Server) handleItemAdd(c *fiber.Ctx) error {
 	is := steering.ItemSettings{Kind: steering.ItemKind(c.FormValue("kind")), Title: c.FormValue("title"),
-		IssueID: issueRef(c.FormValue("issue")), LeadID: c.FormValue("lead"), Minutes: formInt(c, "minutes")}
+		IssueID: issueRef(c.FormValue("issue")), LeadID: c.FormValue("lead"), Minutes: formInt(c, "minutes"), Key: c.FormValue("idem")}
 	if _, err := s.deps.Steering.AddItem(c.UserContext(), principal(c), c.Params("id"), is); err != nil {
 		return s.agendaPage(c, statusOf(err), err)
 	}

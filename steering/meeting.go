@@ -61,10 +61,7 @@ func (s *Service) CreateMeeting(ctx context.Context, by *account.Principal, grou
 	if err := ms.validate(); err != nil {
 		return nil, err
 	}
-	m := &Meeting{ID: secret.NewID(), GroupID: groupID, Status: MeetingDraft, LinkKey: secret.NewToken(), CreatedAt: s.now()}
-	if idemKey != "" {
-		m.ID = secret.HashToken("meeting|" + by.User.ID + "|" + idemKey)[:16]
-	}
+	m := &Meeting{ID: onceID("meeting", by, idemKey), GroupID: groupID, Status: MeetingDraft, LinkKey: secret.NewToken(), CreatedAt: s.now()}
 	m.apply(ms)
 	if err := s.store.CreateMeeting(ctx, m); errors.Is(err, fault.ErrConflict) && idemKey != "" {
 		return s.store.FindMeeting(ctx, m.ID)
@@ -343,6 +340,7 @@ type ItemSettings struct {
 	IssueID string
 	LeadID  string
 	Minutes int
+	Key     string // the form's idempotency key: the same form sent again adds nothing
 }
 
 // AddItem adds an item to the end of a meeting's agenda: a standing item, or
@@ -360,9 +358,12 @@ func (s *Service) AddItem(ctx context.Context, by *account.Principal, meetingID 
 	if err != nil {
 		return nil, err
 	}
-	it := &Item{ID: secret.NewID(), MeetingID: meetingID, Kind: is.Kind, Title: clean(is.Title), IssueID: is.IssueID,
+	it := &Item{ID: onceID("item", by, is.Key), MeetingID: meetingID, Kind: is.Kind, Title: clean(is.Title), IssueID: is.IssueID,
 		LeadID: is.LeadID, Minutes: is.Minutes, CreatedAt: s.now()}
 	for _, old := range items {
+		if old.ID == it.ID {
+			return old, nil // the same form, sent again
+		}
 		it.Order = max(it.Order, old.Order)
 	}
 	it.Order++
@@ -388,7 +389,9 @@ func (s *Service) AddItem(ctx context.Context, by *account.Principal, meetingID 
 	if err := s.validItem(ctx, mc.meeting, it); err != nil {
 		return nil, err
 	}
-	if err := s.store.AddItem(ctx, it); err != nil {
+	if err := s.store.AddItem(ctx, it); errors.Is(err, fault.ErrConflict) && is.Key != "" {
+		return s.store.FindItem(ctx, it.ID) // the same form, sent at the same moment
+	} else if err != nil {
 		return nil, err
 	}
 	if err := s.putOnAgenda(ctx, by, mc.seat.Group, mc.meeting, it); err != nil {
