@@ -2,7 +2,10 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
+	"io"
+	"io/fs"
 	"slices"
 	"strings"
 	"sync"
@@ -38,6 +41,11 @@ type Page struct {
 	Wide      bool
 	Unread    int // the signed-in person's unread notifications
 	Data      any
+
+	// view and out are the page's own template and the writer the layout
+	// writes to, for the layout's {{embed .}} (see views.Render).
+	view *template.Template
+	out  io.Writer
 }
 
 // LangLink is one entry of the language switcher.
@@ -111,6 +119,68 @@ func (s *Server) flash(c *fiber.Ctx, msgID string) { s.setCookie(c, flashCookie,
 // render writes a page with the base layout.
 func (s *Server) render(c *fiber.Ctx, status int, name string, p *Page) error {
 	return c.Status(status).Render(name, p)
+}
+
+// views is the server's template set: every file under server/templates
+// parsed once at start into one set, each named by its path without ".html"
+// ("forum", "layouts/base"), as gofiber/template's html engine names them.
+// It is Fiber's Views, and many requests execute it at once. (That engine
+// takes an exclusive lock around every render with a layout, to swap in the
+// layout's embed function: profiled under load, it made every page of the
+// site wait for every other.) Here the layout's {{embed .}} finds the page's
+// template in the Page it is given, so nothing shared changes per request.
+type views struct {
+	set *template.Template
+}
+
+func newViews(files fs.FS, funcs template.FuncMap) (*views, error) {
+	set := template.New("").Funcs(funcs).Funcs(template.FuncMap{"embed": embedPage})
+	err := fs.WalkDir(files, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".html") {
+			return err
+		}
+		b, err := fs.ReadFile(files, path)
+		if err != nil {
+			return err
+		}
+		_, err = set.New(strings.TrimSuffix(path, ".html")).Parse(string(b))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &views{set: set}, nil
+}
+
+// Load is part of fiber.Views; the templates were parsed by newViews.
+func (v *views) Load() error { return nil }
+
+// Render executes template name with binding. With a layout, binding must
+// be a *Page: the layout runs, and its {{embed .}} runs the page in place.
+func (v *views) Render(out io.Writer, name string, binding any, layout ...string) error {
+	t := v.set.Lookup(name)
+	if t == nil {
+		return fmt.Errorf("render: template %s does not exist", name)
+	}
+	if len(layout) == 0 || layout[0] == "" {
+		return t.Execute(out, binding)
+	}
+	lay := v.set.Lookup(layout[0])
+	p, ok := binding.(*Page)
+	if lay == nil || !ok || len(layout) > 1 {
+		return fmt.Errorf("render: layout %v for %s (%T)", layout, name, binding)
+	}
+	p.view, p.out = t, out
+	return lay.Execute(out, p)
+}
+
+// embedPage writes the page's own template where the layout says
+// {{embed .}}, straight to the same writer, and adds nothing itself.
+func embedPage(p *Page) (string, error) {
+	if p.view == nil {
+		return "", errors.New("render: embed outside a layout")
+	}
+	return "", p.view.Execute(p.out, p)
 }
 
 func (s *Server) templateFuncs() template.FuncMap {

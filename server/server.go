@@ -8,7 +8,6 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"sync"
 	"time"
@@ -23,7 +22,6 @@ import (
 	"chorus/steering"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/template/html/v2"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 )
 
@@ -68,7 +66,7 @@ type Server struct {
 	assets *assets
 	secure bool // served over HTTPS: __Host- cookies, HSTS
 
-	engine  *html.Engine
+	engine  *views // the parsed templates (render.go)
 	live    *livePublisher
 	metrics *metrics // Prometheus metrics, served by MetricsHandler (metrics.go)
 	submits *perIP   // anonymous submissions, reports and questions per address (limits.go)
@@ -112,9 +110,8 @@ func New(opts Options, deps Deps) (*Server, error) {
 		s.secure = true
 	}
 
-	engine := html.NewFileSystem(http.FS(templates.Files), ".html")
-	engine.AddFuncMap(s.templateFuncs())
-	if err := engine.Load(); err != nil {
+	engine, err := newViews(templates.Files, s.templateFuncs())
+	if err != nil {
 		return nil, fmt.Errorf("server: templates: %w", err)
 	}
 	s.engine = engine
