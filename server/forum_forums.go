@@ -183,7 +183,14 @@ func (s *Server) handleForumUpdate(c *fiber.Ctx) error {
 
 // forumPageData is a forum's page: its issues and the controls to list them.
 type forumPageData struct {
-	*forum.ForumView
+	// What forum.ForumView holds, as fields of its own (see issueCard).
+	Forum       *forum.Forum
+	Issues      []issueCard
+	Total       int
+	Member      *forum.Member
+	Facilitator bool
+	Queue       map[string]int
+
 	Sort      string
 	Status    string
 	Theme     string
@@ -215,7 +222,7 @@ func (s *Server) handleForum(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := forumPageData{ForumView: view, Sort: string(f.Sort), Status: c.Query("status"), Theme: f.Theme, Query: c.Query("q"), Page: pageNo,
+	d := forumPageData{Forum: view.Forum, Issues: issueCards(view.Issues), Total: view.Total, Member: view.Member, Facilitator: view.Facilitator, Queue: view.Queue, Sort: string(f.Sort), Status: c.Query("status"), Theme: f.Theme, Query: c.Query("q"), Page: pageNo,
 		Pages: (view.Total + forum.PageSize - 1) / forum.PageSize, Statuses: forum.Statuses, SignedOut: principal(c) == nil,
 		LiveSeq: s.liveSeq(c, forum.ForumRoom(view.Forum.ID))}
 	p := principal(c)

@@ -3,6 +3,8 @@ package server
 import (
 	"fmt"
 	"net/url"
+	"sync"
+	"sync/atomic"
 
 	"chorus/locales"
 
@@ -22,23 +24,53 @@ type Tr struct {
 	Easy bool
 	loc  *i18n.Localizer
 	en   *i18n.Localizer
+	memo *trMemo // nil: every message is localized anew
 }
+
+// trMemo remembers the messages a translator has produced without
+// placeholders other than a count: a page repeats the same few (status
+// names, "3 supports") on every row, and localizing one runs a text
+// template. A message depends only on its ID and count, so the memo is
+// shared by every request in the language. It stops growing at
+// trMemoLimit entries (counts are unbounded).
+type trMemo struct {
+	m sync.Map // trMemoKey → string
+	n atomic.Int32
+}
+
+type trMemoKey struct {
+	id    string
+	count int
+	n     bool // count is a plural count
+}
+
+const trMemoLimit = 20000
 
 func (s *Server) translator(tag string) *Tr { return s.translatorFor(tag, false) }
 
 // translatorFor returns the translator for a language, with Easy Read on or
 // off. Easy Read changes the words only in English, the language its
 // message set is written in; other languages keep their translation.
+// Translators hold nothing of a request: one per (language, Easy Read) is
+// made and then shared.
 func (s *Server) translatorFor(tag string, easy bool) *Tr {
 	l, ok := locales.Lookup(tag)
 	if !ok {
 		l = locales.Languages[0]
 	}
-	t := &Tr{Lang: l, Easy: easy, loc: i18n.NewLocalizer(s.bundle, l.Tag, "en"), en: i18n.NewLocalizer(s.bundle, "en")}
+	key := l.Tag
+	if easy {
+		key += "+easy"
+	}
+	if t, ok := s.translators.Load(key); ok {
+		return t.(*Tr)
+	}
+	t := &Tr{Lang: l, Easy: easy, loc: i18n.NewLocalizer(s.bundle, l.Tag, "en"), en: i18n.NewLocalizer(s.bundle, "en"), memo: &trMemo{}}
 	if easy && l.Tag == "en" {
 		t.loc = i18n.NewLocalizer(s.easy, "en")
 	}
-	return t
+	got, _ := s.translators.LoadOrStore(key, t)
+	return got.(*Tr)
 }
 
 // English returns message id in English, for text shown beside an
@@ -54,6 +86,35 @@ func (t *Tr) M(id string, kv ...any) string { return t.localize(id, nil, kv) }
 func (t *Tr) N(id string, n int, kv ...any) string { return t.localize(id, n, kv) }
 
 func (t *Tr) localize(id string, count any, kv []any) string {
+	if t.memo == nil || len(kv) > 0 {
+		return t.localizeNow(id, count, kv)
+	}
+	key := trMemoKey{id: id}
+	key.count, key.n = count.(int)
+	if count != nil && !key.n {
+		return t.localizeNow(id, count, kv)
+	}
+	return t.memoized(key, func() string { return t.localizeNow(id, count, kv) })
+}
+
+// memoized returns what make returns for key, remembered in the memo.
+func (t *Tr) memoized(key trMemoKey, make func() string) string {
+	if t.memo == nil {
+		return make()
+	}
+	if msg, ok := t.memo.m.Load(key); ok {
+		return msg.(string)
+	}
+	msg := make()
+	if t.memo.n.Load() < trMemoLimit {
+		if _, loaded := t.memo.m.LoadOrStore(key, msg); !loaded {
+			t.memo.n.Add(1)
+		}
+	}
+	return msg
+}
+
+func (t *Tr) localizeNow(id string, count any, kv []any) string {
 	data := map[string]any{}
 	for i := 0; i+1 < len(kv); i += 2 {
 		data[fmt.Sprint(kv[i])] = kv[i+1]
@@ -130,13 +191,6 @@ func withoutQuery(c *fiber.Ctx, drop string) string {
 		return c.Path() + "?" + enc
 	}
 	return c.Path()
-}
-
-// langURL returns the current page's URL choosing language tag.
-func langURL(path, rawQuery, tag string) string {
-	q, _ := url.ParseQuery(rawQuery)
-	q.Set("lang", tag)
-	return path + "?" + q.Encode()
 }
 
 type ctxKey int

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -48,11 +49,13 @@ type Page struct {
 	out  io.Writer
 }
 
-// LangLink is one entry of the language switcher.
+// LangLink is one entry of the language switcher. Its fields are its own,
+// not promoted from an embedded locales.Language: text/template finds a
+// promoted field by a search that allocates, every time it is read.
 type LangLink struct {
-	locales.Language
-	URL     string
-	Current bool
+	Tag, Name, Dir string // as in locales.Language
+	URL            string
+	Current        bool
 }
 
 // page builds the frame for a request.
@@ -62,9 +65,11 @@ func (s *Server) page(c *fiber.Ctx, titleID string, data any) *Page {
 	if titleID != "" {
 		p.Title = t.M(titleID)
 	}
-	raw := string(c.Request().URI().QueryString())
+	q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+	p.Langs = make([]LangLink, 0, len(locales.Languages))
 	for _, l := range locales.Languages {
-		p.Langs = append(p.Langs, LangLink{Language: l, URL: langURL(c.Path(), raw, l.Tag), Current: l.Tag == t.Lang.Tag})
+		q.Set("lang", l.Tag) // the page's own address, choosing l
+		p.Langs = append(p.Langs, LangLink{Tag: l.Tag, Name: l.Name, Dir: l.Dir, URL: c.Path() + "?" + q.Encode(), Current: l.Tag == t.Lang.Tag})
 	}
 	if p.User != nil && s.deps.Forums != nil {
 		// A page still renders if the count cannot be read; the error is logged.
@@ -234,10 +239,14 @@ func (s *Server) templateFuncs() template.FuncMap {
 
 // formatDate writes a date with the month's name in the person's language,
 // in the order that language's date.format message gives. Day and year keep
-// Western digits, like counts (see formatNumber).
+// Western digits, like counts (see formatNumber). A list shows the same few
+// dates on many rows: each is made once per language (Tr's memo).
 func formatDate(t time.Time, tr *Tr) string {
-	month := tr.M("month." + strings.ToLower(t.Month().String()))
-	return tr.M("date.format", "Day", t.Day(), "Month", month, "Year", t.Year())
+	y, m, d := t.Date()
+	return tr.memoized(trMemoKey{id: "date.format", count: y*10000 + int(m)*100 + d}, func() string {
+		month := tr.M("month." + strings.ToLower(m.String()))
+		return tr.M("date.format", "Day", d, "Month", month, "Year", y)
+	})
 }
 
 // formatNumber writes a count the way the page's language groups digits
@@ -282,4 +291,30 @@ func dict(kv ...any) map[string]any {
 		}
 	}
 	return m
+}
+
+// issueCard is one issue in a list, its fields flat: text/template reads a
+// field promoted from an embedded struct (IssueSummary → Issue →
+// Moderation) by a breadth-first search that allocates, and a forum page
+// reads some fifteen per row.
+type issueCard struct {
+	ID, Title, Lang, AuthorName string
+	Anonymous                   bool
+	Themes                      []string
+	CreatedAt                   time.Time
+	Status                      forum.Status
+	Held                        forum.Hold
+	Hidden                      string
+	Erased                      forum.Erasure
+	Supports, Comments          int
+}
+
+func issueCards(list []*forum.IssueSummary) []issueCard {
+	out := make([]issueCard, len(list))
+	for i, is := range list {
+		out[i] = issueCard{ID: is.ID, Title: is.Title, Lang: is.Lang, AuthorName: is.AuthorName, Anonymous: is.Anonymous,
+			Themes: is.Themes, CreatedAt: is.CreatedAt, Status: is.Status, Held: is.Held, Hidden: is.Hidden, Erased: is.Erased,
+			Supports: is.Supports, Comments: is.Comments}
+	}
+	return out
 }

@@ -73,6 +73,8 @@ type Server struct {
 
 	setupMu    sync.Mutex
 	setupToken string // one-time token printed at start while no administrator exists
+
+	translators sync.Map // one *Tr per language and Easy Read (locale.go)
 }
 
 // New builds the server and its routes.
