@@ -128,6 +128,7 @@ var permissions = map[string]map[string]outcome{
 	"GET /exit":                                public,
 	"GET /help/quick-exit":                     public,
 	"GET /privacy":                             public,
+	"GET /accessibility":                       public,
 	"POST /easy-read":                          public,
 	"GET /setup":                               public,
 	"POST /setup":                              public,

@@ -38,6 +38,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/exit", Public, s.handleExit},
 		{"GET", "/help/quick-exit", Public, s.handleQuickExitHelp},
 		{"GET", "/privacy", Public, s.handlePrivacy},
+		{"GET", "/accessibility", Public, s.handleAccessibility},
 		{"POST", "/easy-read", Public, s.handleEasyRead},
 
 		{"GET", "/setup", Public, s.handleSetupForm},
