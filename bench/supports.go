@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -107,7 +108,9 @@ func supportBurst(addr, origin, issuePath string, visitors []visitor) ([]time.Ti
 	return acks, int(failed.Load()), took
 }
 
-var familiesAffected = regexp.MustCompile(`(\d+) famil(?:y|ies) affected`)
+// familiesAffected finds the count an issue page shows ("2,000 families
+// affected": numbers are grouped by thousands).
+var familiesAffected = regexp.MustCompile(`(\d[\d,]*) famil(?:y|ies) affected`)
 
 // shownCount reads the support count an issue page shows.
 func shownCount(addr, path string) (int, error) {
@@ -119,7 +122,7 @@ func shownCount(addr, path string) (int, error) {
 	if status != 200 || m == nil {
 		return 0, fmt.Errorf("GET %s: status %d, no count on the page", path, status)
 	}
-	return strconv.Atoi(string(m[1]))
+	return strconv.Atoi(strings.ReplaceAll(string(m[1]), ",", ""))
 }
 
 // minShown is the lowest count any viewer shows.
