@@ -388,14 +388,16 @@ func (d *DB) FindFollowUp(ctx context.Context, selector string) (*forum.FollowUp
 }
 
 // AddSupport inserts a support.
+// Many people support at once during a live event: it goes through the
+// group commit.
 func (d *DB) AddSupport(ctx context.Context, s *forum.Support) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO supports (issue_id, key, at) VALUES (?, ?, ?)`, s.IssueID, s.Key, ms(s.At))
-	return translate(err)
+	_, err := d.execWrite(ctx, `INSERT INTO supports (issue_id, key, at) VALUES (?, ?, ?)`, s.IssueID, s.Key, ms(s.At))
+	return err
 }
 
 // RemoveSupport deletes a support.
 func (d *DB) RemoveSupport(ctx context.Context, issueID, key string) error {
-	return d.execOne(ctx, `DELETE FROM supports WHERE issue_id = ? AND key = ?`, issueID, key)
+	return changedOne(d.execWrite(ctx, `DELETE FROM supports WHERE issue_id = ? AND key = ?`, issueID, key))
 }
 
 // HasSupport reports whether a key supports an issue.
@@ -491,9 +493,11 @@ func (d *DB) ListVersions(ctx context.Context, itemID string) ([]*forum.Version,
 }
 
 // AddFollow makes a person follow an issue.
+// A member's support makes them follow the issue: it goes through the group
+// commit with the supports.
 func (d *DB) AddFollow(ctx context.Context, f *forum.Follow) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO follows (issue_id, user_id, at) VALUES (?, ?, ?)`, f.IssueID, f.UserID, ms(f.At))
-	return translate(err)
+	_, err := d.execWrite(ctx, `INSERT INTO follows (issue_id, user_id, at) VALUES (?, ?, ?)`, f.IssueID, f.UserID, ms(f.At))
+	return err
 }
 
 // RemoveFollow stops a person following an issue.
