@@ -23,6 +23,8 @@ type Service struct {
 	dir    Directory // who administers an organisation; nil: escalations reach the deputy only
 	// notifier hears of each stored notification (email); nil: none.
 	notifier Notifier
+	// counts shares support-count reads among concurrent supports.
+	counts countReads
 }
 
 // NewService returns the forum service. secret is the installation's signing

@@ -78,10 +78,13 @@ func (s *Service) access(ctx context.Context, v Viewer, id string) (*issueAccess
 	if err != nil {
 		return nil, err
 	}
-	fac, err := s.facilitates(ctx, v, f)
+	// One read of the membership serves both questions (facilitates reads
+	// it too): every live subscribe and every support comes through here.
+	m, err := s.Membership(ctx, f.ID, v.Principal)
 	if err != nil {
 		return nil, err
 	}
+	fac := v.Principal != nil && (safeguards(v, f) || (m != nil && m.Role == RoleFacilitator))
 	events, err := s.store.ListEvents(ctx, id)
 	if err != nil {
 		return nil, err
@@ -90,11 +93,19 @@ func (s *Service) access(ctx context.Context, v Viewer, id string) (*issueAccess
 	if !visible(iss, status, v, fac) {
 		return nil, ErrNotFound
 	}
-	m, err := s.Membership(ctx, f.ID, v.Principal)
-	if err != nil {
-		return nil, err
-	}
 	return &issueAccess{forum: f, issue: iss, events: events, status: status, member: m, facilitator: fac}, nil
+}
+
+// CanSee reports whether the viewer may see an issue (ErrNotFound when
+// not) and whether they facilitate its forum: what following the issue's
+// live room needs, without the comments, counts and history of its page,
+// which the page itself loaded.
+func (s *Service) CanSee(ctx context.Context, v Viewer, id string) (facilitator bool, err error) {
+	a, err := s.access(ctx, v, id)
+	if err != nil {
+		return false, err
+	}
+	return a.facilitator, nil
 }
 
 // Issue returns an issue as the viewer may see it.
@@ -339,15 +350,18 @@ func (s *Service) Unsupport(ctx context.Context, v Viewer, issueID string) (int,
 	return s.countChanged(ctx, a.issue)
 }
 
-// countChanged reads an issue's support count and announces it to the
-// issue's page and its forum's list.
+// countChanged reads an issue's support count after a change and announces
+// it to the issue's page and its forum's list. Concurrent changes share
+// reads (countReads): the count returned and announced includes the change.
 func (s *Service) countChanged(ctx context.Context, iss *Issue) (int, error) {
-	n, err := s.store.CountSupports(ctx, iss.ID)
-	if err != nil {
-		return 0, err
-	}
-	data := map[string]any{"issue": iss.ID, "count": n}
-	s.pub.Count(ctx, IssueRoom(iss.ID), "support.count", data)
-	s.pub.Count(ctx, ForumRoom(iss.ForumID), "support.count", data)
-	return n, nil
+	return s.counts.read(ctx, iss.ID, func(ctx context.Context) (int, error) {
+		n, err := s.store.CountSupports(ctx, iss.ID)
+		if err != nil {
+			return 0, err
+		}
+		data := map[string]any{"issue": iss.ID, "count": n}
+		s.pub.Count(ctx, IssueRoom(iss.ID), "support.count", data)
+		s.pub.Count(ctx, ForumRoom(iss.ForumID), "support.count", data)
+		return n, nil
+	})
 }

@@ -138,11 +138,11 @@ func (s *Server) authorizeRoom(ctx context.Context, principal any, room, base st
 	role := "member"
 	switch kind {
 	case "issue":
-		view, err := s.deps.Forums.Issue(ctx, v, id)
+		fac, err := s.deps.Forums.CanSee(ctx, v, id)
 		if err != nil {
 			return "", false
 		}
-		if view.Facilitator {
+		if fac {
 			role = "facilitator"
 		}
 	case "forum":
