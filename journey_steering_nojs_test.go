@@ -29,17 +29,7 @@ func TestJourneySteeringWithoutJavaScript(t *testing.T) {
 
 	// The chair plans a meeting and puts the most supported issue on it.
 	visit(t, chair, base+"/groups/"+g.ID)
-	browser.Fill(t, chair, "#title", "January meeting")
-	browser.Fill(t, chair, "#date", time.Now().AddDate(0, 0, 14).Format(time.DateOnly))
-	browser.Fill(t, chair, "#time", "14:00")
-	browser.Fill(t, chair, "#length", "60")
-	browser.Fill(t, chair, "#place", "County Hall, Glenfield")
-	submit(t, chair, `form[action="/groups/`+g.ID+`/meetings"] button[type=submit]`)
-	loc := browser.Location(t, chair)
-	if !strings.HasSuffix(loc, "/agenda") {
-		t.Fatalf("after planning a meeting the chair is on %s; want its agenda", loc)
-	}
-	meeting := strings.TrimSuffix(loc, "/agenda")
+	meeting := planMeeting(t, chair, g.ID, "January meeting", 14)
 	supported := `section[aria-labelledby="suggest-heading"] ul.suggestions`
 	submit(t, chair, supported+` form:has(input[name=issue][value="`+s.Top[0]+`"]) button`)
 	textHas(t, chair, "#agenda", steeringIssues[0], "Raised by families")

@@ -239,6 +239,24 @@ func seedSteeringMeeting(t *testing.T, dir string, s *steeringSeed) *sweptMeetin
 // page is checked with axe in the states it is seen in. It runs with
 // JavaScript, which the live page needs; every step is also a plain form
 // (the server tests post them without JavaScript).
+// planMeeting fills in the group page's "Plan a meeting" form as the chair
+// on tab, for days from now, and returns the new meeting's address (the
+// form leads to its agenda).
+func planMeeting(t *testing.T, chair context.Context, groupID, title string, days int) string {
+	t.Helper()
+	browser.Fill(t, chair, "#title", title)
+	browser.Fill(t, chair, "#date", time.Now().AddDate(0, 0, days).Format(time.DateOnly))
+	browser.Fill(t, chair, "#time", "10:00")
+	browser.Fill(t, chair, "#length", "90")
+	browser.Fill(t, chair, "#place", "County Hall, Glenfield")
+	submit(t, chair, `form[action="/groups/`+groupID+`/meetings"] button[type=submit]`)
+	loc := browser.Location(t, chair)
+	if !strings.HasSuffix(loc, "/agenda") {
+		t.Fatalf("after planning a meeting the chair is on %s; want its agenda", loc)
+	}
+	return strings.TrimSuffix(loc, "/agenda")
+}
+
 func TestJourneySteering(t *testing.T) {
 	began := time.Now()
 	dir := t.TempDir()
@@ -250,7 +268,7 @@ func TestJourneySteering(t *testing.T) {
 	chair, rep := b.NewTab(t, opts...), b.NewTab(t, opts...)
 	quickSignIn(t, chair, base, chairEmail)
 	quickSignIn(t, rep, base, repEmail)
-	var meetingID, meeting string
+	var meeting string
 	item := make([]string, 3) // the agenda items of the three issues
 	// noReload marks the representative's page, so a reload (which would
 	// drop the mark) is told apart from a live update.
@@ -271,18 +289,7 @@ func TestJourneySteering(t *testing.T) {
 		submit(t, chair, `main a[href="/groups/`+g.ID+`"]`)
 		textHas(t, chair, "main", "Leicester Parent Carer Forum", "Leicestershire Parent Carer Forum", "Rutland Parent Carer Forum",
 			"Chris (ICB)", "Priya", "Parent carer representative", "Plan a meeting")
-		browser.Fill(t, chair, "#title", "December meeting")
-		browser.Fill(t, chair, "#date", time.Now().AddDate(0, 0, 7).Format(time.DateOnly))
-		browser.Fill(t, chair, "#time", "10:00")
-		browser.Fill(t, chair, "#length", "90")
-		browser.Fill(t, chair, "#place", "County Hall, Glenfield")
-		submit(t, chair, `form[action="/groups/`+g.ID+`/meetings"] button[type=submit]`)
-		loc := browser.Location(t, chair)
-		if !strings.HasSuffix(loc, "/agenda") {
-			t.Fatalf("after planning a meeting the chair is on %s; want its agenda", loc)
-		}
-		meetingID = strings.TrimSuffix(strings.TrimPrefix(loc, base+"/meetings/"), "/agenda")
-		meeting = base + "/meetings/" + meetingID
+		meeting = planMeeting(t, chair, g.ID, "December meeting", 7)
 		textHas(t, chair, "main", "The meeting is created as a draft", "Nothing is on the agenda yet.", "Most supported open issues")
 
 		// The suggestions hold each forum's top issue, above the first
