@@ -37,8 +37,12 @@ func (d *DB) Since(ctx context.Context, room string, after int64, limit int) ([]
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := d.db.QueryContext(ctx,
-		`SELECT seq, type, data FROM realtime_events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?`, room, after, limit)
+	// Every subscribe that resumes reads here: a prepared statement.
+	st, err := d.prepared(ctx, `SELECT seq, type, data FROM realtime_events WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, room, after, limit)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -61,6 +65,6 @@ func (d *DB) Since(ctx context.Context, room string, after int64, limit int) ([]
 // Latest returns a room's highest sequence number, 0 when it has none.
 func (d *DB) Latest(ctx context.Context, room string) (int64, error) {
 	var seq int64
-	err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM realtime_events WHERE room = ?`, room).Scan(&seq)
+	err := d.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM realtime_events WHERE room = ?`, room).Scan(&seq)
 	return seq, translate(err)
 }
