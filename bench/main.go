@@ -4,7 +4,7 @@
 // hello world), against the targets in PERFORMANCE.md.
 //
 //	go run ./bench all                    every benchmark; exit status 1 if a target is missed
-//	go run ./bench viewers|broadcast|supports|page|startup|restart
+//	go run ./bench viewers|broadcast|supports|meeting|page|startup|restart
 //	go run ./bench all -sizes 200 -supporters 300 -duration 2s   a quick smoke run
 //	go run ./bench all -rev HEAD          measure the last commit, not the working tree
 //	go run ./bench all -bin /tmp/chorus   measure a binary built elsewhere
@@ -58,6 +58,9 @@ type runner struct {
 	supporters int
 	watchers   int
 	duration   time.Duration
+	followers  int           // the meeting room's audience
+	changes    int           // "now discussing" changes in the meeting room
+	every      time.Duration // between those changes
 
 	buildOnce  sync.Once
 	bin        string
@@ -75,13 +78,17 @@ func runBench(cmd string, args []string) error {
 	supporters := fs.Int("supporters", 4000, "visitors who each support the issue once, 64 at a time")
 	watchers := fs.Int("watchers", 1000, "viewers watching the count during the support burst")
 	duration := fs.Duration("duration", 5*time.Second, "length of each page-load run")
+	followers := fs.Int("followers", 1000, "followers of the live meeting (meeting benchmark)")
+	changes := fs.Int("changes", 8, "changes of the meeting's current item")
+	every := fs.Duration("every", 3*time.Second, "time between those changes")
 	bin := fs.String("bin", "", "measure this Chorus binary instead of building one")
 	rev := fs.String("rev", "", "build this git revision (e.g. HEAD) instead of the working tree")
 	keep := fs.Bool("keep", false, "keep the temporary directory (server logs) afterwards")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	r := &runner{bin: *bin, rev: *rev, messages: *messages, supporters: *supporters, watchers: *watchers, duration: *duration}
+	r := &runner{bin: *bin, rev: *rev, messages: *messages, supporters: *supporters, watchers: *watchers, duration: *duration,
+		followers: *followers, changes: *changes, every: *every}
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n <= 0 {
@@ -114,19 +121,19 @@ func runBench(cmd string, args []string) error {
 
 	benchmarks := map[string]func() error{
 		"startup": r.benchStartup, "page": r.benchPage, "supports": r.benchSupports,
-		"viewers": r.benchRooms, "restart": r.benchRestart,
+		"viewers": r.benchRooms, "restart": r.benchRestart, "meeting": r.benchMeeting,
 	}
 	todo := []string{cmd}
 	switch cmd {
 	case "all":
-		todo = []string{"startup", "page", "supports", "viewers", "restart"}
+		todo = []string{"startup", "page", "supports", "meeting", "viewers", "restart"}
 	case "broadcast":
 		todo = []string{"viewers"} // the broadcast goes to the viewers held
 	}
 	for _, name := range todo {
 		bench, ok := benchmarks[name]
 		if !ok {
-			return fmt.Errorf("unknown benchmark %q: all, viewers, broadcast, supports, page, startup, restart or barehub", cmd)
+			return fmt.Errorf("unknown benchmark %q: all, viewers, broadcast, supports, meeting, page, startup, restart or barehub", cmd)
 		}
 		// A benchmark that cannot finish is a missed target; the others
 		// still run.
