@@ -23,10 +23,16 @@ type Client struct {
 	principal any
 	variant   string
 
-	queue chan *frame
-	done  chan struct{}
-	once  sync.Once
-	code  int // close code, set before done is closed
+	// queued holds the frames the writer has yet to write. It is a slice
+	// grown on demand, not a channel of QueueSize slots made up front: most
+	// connections wait with nothing queued, and at 10,000 connections a
+	// 256-slot channel each was 20 MB. wake tells the writer.
+	qmu    sync.Mutex
+	queued []*frame
+	wake   chan struct{} // capacity 1
+	done   chan struct{}
+	once   sync.Once
+	code   int // close code, set before done is closed
 
 	mu    sync.Mutex
 	rooms map[string]*sub // nil value: joining
@@ -34,7 +40,7 @@ type Client struct {
 
 func (h *Hub) newClient(principal any, variant string) *Client {
 	return &Client{hub: h, principal: principal, variant: variant,
-		queue: make(chan *frame, h.cfg.QueueSize), done: make(chan struct{}), rooms: map[string]*sub{}}
+		wake: make(chan struct{}, 1), done: make(chan struct{}), rooms: map[string]*sub{}}
 }
 
 // Close ends the connection with code (1001 at shutdown).
@@ -45,16 +51,43 @@ func (c *Client) Close(code int) {
 	})
 }
 
-// send queues f without blocking; a full queue cuts the client off.
+// send queues f without blocking; a full queue (QueueSize frames) cuts
+// the client off.
 func (c *Client) send(f *frame) {
 	select {
-	case c.queue <- f:
 	case <-c.done:
+		return
 	default:
+	}
+	c.qmu.Lock()
+	if len(c.queued) >= c.hub.cfg.QueueSize {
+		c.qmu.Unlock()
 		c.hub.dropped.Add(1)
 		c.hub.cfg.Logger.Info("realtime: slow consumer disconnected")
 		c.Close(CloseTryAgain)
+		return
 	}
+	c.queued = append(c.queued, f)
+	c.qmu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default: // the writer has been told already
+	}
+}
+
+// take returns the queued frames, leaving spare (emptied, when small) in
+// their place for the next ones, so that a connection that gets a frame at
+// a time reuses one small array.
+func (c *Client) take(spare []*frame) []*frame {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	got := c.queued
+	c.queued = nil
+	if cap(spare) > 0 && cap(spare) <= 16 {
+		clear(spare[:cap(spare)])
+		c.queued = spare[:0]
+	}
+	return got
 }
 
 func (c *Client) sendControl(m control) {
@@ -165,13 +198,33 @@ func (c *Client) readLoop(ctx context.Context, conn Conn) {
 		}
 		tokens--
 		_ = conn.SetReadDeadline(now.Add(cfg.PongWait))
-		c.handle(ctx, msg)
+		c.handleAside(ctx, msg)
 		select {
 		case <-c.done:
 			return
 		default:
 		}
 	}
+}
+
+// handleAside handles msg on a goroutine of its own and waits for it. A
+// subscribe asks the Authorizer, which reads the store, and that can grow
+// a goroutine's stack to tens of kilobytes; the read loop, which then
+// waits for the next message for as long as the connection lasts, keeps
+// its small stack.
+func (c *Client) handleAside(ctx context.Context, msg []byte) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if p := recover(); p != nil {
+				c.hub.cfg.Logger.Error("realtime: panic handling a message", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+				c.Close(CloseInternal) // the panic itself is never sent
+			}
+		}()
+		c.handle(ctx, msg)
+	}()
+	<-done
 }
 
 // handle acts on one client message.
@@ -213,15 +266,19 @@ func (c *Client) writeLoop(conn Conn) {
 		_ = conn.SetReadDeadline(time.Now())
 		_ = conn.Close()
 	}()
+	var batch []*frame
 	for {
 		select {
 		case <-c.done:
 			return
-		case f := <-c.queue:
-			_ = conn.SetWriteDeadline(time.Now().Add(cfg.WriteWait))
-			if err := conn.WriteMessage(TextMessage, f.data); err != nil {
-				c.Close(0)
-				return
+		case <-c.wake:
+			batch = c.take(batch)
+			for _, f := range batch {
+				_ = conn.SetWriteDeadline(time.Now().Add(cfg.WriteWait))
+				if err := conn.WriteMessage(TextMessage, f.data); err != nil {
+					c.Close(0)
+					return
+				}
 			}
 		case <-ping.C:
 			if err := conn.WriteControl(PingMessage, nil, time.Now().Add(cfg.WriteWait)); err != nil {

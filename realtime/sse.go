@@ -32,6 +32,7 @@ func (h *Hub) ServeSSE(ctx context.Context, w io.Writer, flush func() error, pri
 	beat := time.NewTicker(h.cfg.Heartbeat)
 	defer beat.Stop()
 	buf := make([]byte, 0, 512)
+	var batch []*frame
 	for {
 		select {
 		case <-ctx.Done():
@@ -42,22 +43,25 @@ func (h *Hub) ServeSSE(ctx context.Context, w io.Writer, flush func() error, pri
 			if _, err := io.WriteString(w, ": heartbeat\n\n"); err != nil {
 				return err
 			}
-		case f := <-c.queue:
-			buf = buf[:0]
-			if f.seq > 0 {
-				buf = append(buf, "id: "...)
-				buf = strconv.AppendInt(buf, f.seq, 10)
-				buf = append(buf, '\n')
-			}
-			buf = append(buf, "data: "...)
-			buf = append(buf, f.data...) // JSON has no raw newlines
-			buf = append(buf, "\n\n"...)
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
-			if f.typ == TypeReload || f.typ == TypeError { // the stream has nothing more to say
-				_ = flush()
-				return nil
+		case <-c.wake:
+			batch = c.take(batch)
+			for _, f := range batch {
+				buf = buf[:0]
+				if f.seq > 0 {
+					buf = append(buf, "id: "...)
+					buf = strconv.AppendInt(buf, f.seq, 10)
+					buf = append(buf, '\n')
+				}
+				buf = append(buf, "data: "...)
+				buf = append(buf, f.data...) // JSON has no raw newlines
+				buf = append(buf, "\n\n"...)
+				if _, err := w.Write(buf); err != nil {
+					return err
+				}
+				if f.typ == TypeReload || f.typ == TypeError { // the stream has nothing more to say
+					_ = flush()
+					return nil
+				}
 			}
 		}
 		if err := flush(); err != nil {

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/gofiber/contrib/websocket"
@@ -31,6 +32,9 @@ func WebsocketConfig(origin string) websocket.Config {
 	return websocket.Config{
 		Origins:          []string{origin},
 		HandshakeTimeout: 10 * time.Second,
+		// Connections share write buffers while they write, rather than
+		// each keeping one for as long as it lasts: most are idle.
+		WriteBufferPool: &sync.Pool{},
 		RecoverHandler: func(c *websocket.Conn) {
 			if recover() != nil {
 				_ = c.WriteControl(CloseMessage, closeFrame(CloseInternal), time.Now().Add(time.Second))
