@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -112,22 +113,40 @@ func (rs *resumers) start(seq int64) {
 		defer rs.wg.Done()
 		d := dialer()
 		var have [2]bool
+		restartTries := 0 // as static/app.js: after a 1001 with a reason, come back soon
 		for attempt := 0; ; attempt++ {
-			if attempt > 0 {
+			var wait time.Duration
+			switch {
+			case restartTries == 1:
+				wait = 200*time.Millisecond + time.Duration(rand.Float64()*float64(time.Second))
+			case restartTries > 1 && restartTries < 30:
+				wait = 500*time.Millisecond + time.Duration(rand.Float64()*float64(time.Second))
+			case attempt > 0:
 				backoff := min(30*time.Second, 500*time.Millisecond<<min(attempt-1, 6))
+				wait = time.Duration(float64(backoff) * (0.5 + rand.Float64()))
+			}
+			if wait > 0 {
 				select {
-				case <-time.After(time.Duration(float64(backoff) * (0.5 + rand.Float64()))):
+				case <-time.After(wait):
 				case <-rs.stop:
 					return
 				}
 			}
 			conn, _, err := d.Dial(rs.url, http.Header{"Origin": {rs.origin}})
 			if err != nil {
+				if restartTries > 0 && restartTries < 30 {
+					restartTries++
+				}
 				continue
 			}
 			go func() { <-rs.stop; conn.Close() }()
-			if rs.follow(conn, &seq, &have) {
+			restartTries = 0
+			confirmed, restarting := rs.follow(conn, &seq, &have)
+			if confirmed {
 				attempt = 0
+			}
+			if restarting {
+				restartTries = 1
 			}
 			conn.Close()
 			select {
@@ -141,16 +160,17 @@ func (rs *resumers) start(seq int64) {
 
 // follow subscribes after *seq and reads until the connection ends,
 // checking that sequence numbers run on without gap or repeat. It reports
-// whether the subscription was confirmed.
-func (rs *resumers) follow(conn *websocket.Conn, seq *int64, have *[2]bool) bool {
+// whether the subscription was confirmed, and whether the server closed
+// saying it is restarting (1001 with a reason).
+func (rs *resumers) follow(conn *websocket.Conn, seq *int64, have *[2]bool) (confirmed, restarting bool) {
 	if conn.WriteJSON(map[string]any{"type": "subscribe", "room": rs.room, "after": *seq}) != nil {
-		return false
+		return false, false
 	}
-	confirmed := false
 	for {
 		_, msg, err := conn.ReadMessage()
 		if err != nil {
-			return confirmed
+			var ce *websocket.CloseError
+			return confirmed, errors.As(err, &ce) && ce.Code == websocket.CloseGoingAway && ce.Text != ""
 		}
 		var ev struct {
 			Type string `json:"type"`

@@ -31,7 +31,16 @@ const (
 	CloseTryAgain  = 1013
 )
 
+// RestartReason is the reason sent with 1001 when the server shuts down:
+// the browser script reconnects soon, with a little jitter, instead of
+// backing off as it does after a failure.
+const RestartReason = "restarting, reconnect soon"
+
 // closeFrame formats a close message payload.
 func closeFrame(code int) []byte {
-	return []byte{byte(code >> 8), byte(code)}
+	b := []byte{byte(code >> 8), byte(code)}
+	if code == CloseGoingAway {
+		b = append(b, RestartReason...)
+	}
+	return b
 }

@@ -30,7 +30,7 @@ type Config struct {
 	PingInterval time.Duration // (default 9/10 of PongWait)
 	WriteWait    time.Duration // deadline for one write (default 10 s)
 	Heartbeat    time.Duration // SSE comment interval (default 15 s)
-	PresenceRate time.Duration // minimum interval between presence updates per room (default 500 ms)
+	PresenceRate time.Duration // minimum interval between presence updates per room (default 1 s)
 	// PresenceShare is how often this instance repeats its viewer counts to
 	// the others on the Bus (default 10 s); an instance silent for three
 	// intervals no longer counts.
@@ -70,7 +70,9 @@ func (c *Config) defaults() {
 		c.Heartbeat = 15 * time.Second
 	}
 	if c.PresenceRate <= 0 {
-		c.PresenceRate = 500 * time.Millisecond
+		// Once a second: while thousands join a room, every update goes
+		// to everyone already in it.
+		c.PresenceRate = time.Second
 	}
 	if c.PresenceShare <= 0 {
 		c.PresenceShare = 10 * time.Second
@@ -122,6 +124,10 @@ type room struct {
 	buf     []Event
 	last    int64 // highest seq delivered here (or known to exist)
 	known   bool  // last is known: deliveries after it are checked for gaps
+	// shown is the viewer count last sent to the room; newcomers: someone
+	// joined since, who has not been sent it.
+	shown     int
+	newcomers bool
 }
 
 // sub is one client in one room. lastSent is guarded by room.sendMu.
@@ -398,6 +404,7 @@ func (r *room) addSub(s *sub) {
 	subs := make([]*sub, 0, len(r.subs)+1)
 	subs = append(subs, r.subs...)
 	r.subs = append(subs, s)
+	r.newcomers = true
 }
 
 func (h *Hub) leaveJoining(r *room) {
@@ -460,7 +467,8 @@ func (h *Hub) presenceChanged(r *room) { h.presence.Set(r.name, nil) }
 
 // sendPresence shares this instance's viewer count of a room with the
 // other instances when it changed, and sends the room's viewers the count
-// on every instance (coalesced: at most one per PresenceRate per room).
+// on every instance (coalesced: at most one per PresenceRate per room;
+// none when the count is what they were sent last and nobody new joined).
 func (h *Hub) sendPresence(roomName string, _ any) {
 	h.mu.Lock()
 	r := h.rooms[roomName]
@@ -478,6 +486,13 @@ func (h *Hub) sendPresence(roomName string, _ any) {
 		return
 	}
 	total := len(subs) + h.pres.peerTotal(roomName)
+	r.mu.Lock()
+	same := total == r.shown && !r.newcomers
+	r.shown, r.newcomers = total, false
+	r.mu.Unlock()
+	if same {
+		return // every viewer shows this count already
+	}
 	ev := Event{Type: TypePresence, Room: roomName, Data: []byte(`{"count":` + itoa(total) + `}`)}
 	if h.cfg.Render != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), h.cfg.WriteWait)
@@ -552,6 +567,10 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	for c := range h.clients {
 		clients = append(clients, c)
 	}
+	// Forget the rooms at once: leaving them one connection at a time
+	// copies each room's subscriber list once per viewer (5,000 viewers:
+	// 12 million copies), which held shutdown up for seconds.
+	h.rooms = map[string]*room{}
 	h.mu.Unlock()
 	h.stopPresence()
 	h.unshareAll()

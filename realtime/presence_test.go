@@ -94,3 +94,55 @@ func TestPresenceSharesNotSentToViewers(t *testing.T) {
 		}
 	}
 }
+
+// A presence update goes out only when it tells someone something: the
+// count changed, or a viewer joined who has not been sent it. A viewer
+// who joins as another leaves (the count unchanged) still gets the count.
+func TestPresenceSkipsUnchangedCounts(t *testing.T) {
+	h := newTestHub(t, Config{PresenceRate: 10 * time.Millisecond})
+	a := connect(t, h, nil, "v")
+	a.subscribe(t, "r", nil)
+	a.waitPresence(t, 1)
+
+	h.mu.Lock()
+	r := h.rooms["r"]
+	h.mu.Unlock()
+	for range 5 {
+		h.presenceChanged(r) // nothing changed
+		time.Sleep(15 * time.Millisecond)
+	}
+	b := connect(t, h, nil, "v")
+	b.subscribe(t, "r", nil)
+	b.waitPresence(t, 2)
+	// a's next presence message must be the new count, not a repeat of 1.
+	a.waitPresenceNext(t, 2)
+
+	// b leaves and c joins within one interval: the count stays 2, and c
+	// is sent it.
+	slow := newTestHub(t, Config{PresenceRate: 300 * time.Millisecond})
+	x := connect(t, slow, nil, "v")
+	x.subscribe(t, "r", nil)
+	x.waitPresence(t, 1)
+	y := connect(t, slow, nil, "v")
+	y.subscribe(t, "r", nil)
+	x.waitPresenceNext(t, 2)
+	y.conn.Close()
+	y.waitClosed(t)
+	z := connect(t, slow, nil, "v")
+	z.subscribe(t, "r", nil)
+	z.waitPresence(t, 2)
+}
+
+// waitPresenceNext fails unless the next presence message counts want.
+func (tc *testClient) waitPresenceNext(t *testing.T, want int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		if m := tc.nextAny(t); m.Type == TypePresence {
+			if got := string(m.Data); got != fmt.Sprintf(`{"count":%d}`, want) {
+				t.Fatalf("presence %s; want a count of %d", got, want)
+			}
+			return
+		}
+	}
+	t.Fatalf("no presence message")
+}

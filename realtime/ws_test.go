@@ -148,8 +148,11 @@ func TestServeWSRealClients(t *testing.T) {
 		for rerr == nil {
 			_, rerr = readMsg(t, c)
 		}
-		if code := closeCode(rerr); code != websocket.CloseGoingAway {
-			t.Fatalf("read error %v; want close 1001", rerr)
+		// The reason tells the browser script to come back soon rather
+		// than back off.
+		var ce *websocket.CloseError
+		if !errors.As(rerr, &ce) || ce.Code != websocket.CloseGoingAway || ce.Text != RestartReason {
+			t.Fatalf("read error %v; want close 1001 %q", rerr, RestartReason)
 		}
 	})
 }

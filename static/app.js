@@ -327,6 +327,15 @@
       delay = Math.min(delay * 2, 30000);
       window.setTimeout(connect, wait);
     };
+    // A server that shuts down says so (1001 with a reason): come back soon,
+    // after a short random wait that spreads a room's reconnections, and
+    // while it starts again keep trying at that pace (for about 30 s)
+    // rather than backing off or falling back to event streams.
+    var restartTries = 0;
+    var soon = function (connect) {
+      restartTries++;
+      window.setTimeout(connect, (restartTries === 1 ? 200 : 500) + Math.random() * 1000);
+    };
     var useSSE = function () {
       var url = liveEl.getAttribute("data-live-sse") + "?room=" + encodeURIComponent(room);
       if (lastSeq !== null) { url += "&after=" + lastSeq; }
@@ -344,6 +353,7 @@
       ws.onopen = function () {
         opened = true;
         delay = 500;
+        restartTries = 0;
         var sub = { type: "subscribe", room: room };
         if (lastSeq !== null) { sub.after = lastSeq; }
         ws.send(JSON.stringify(sub));
@@ -351,7 +361,9 @@
       ws.onmessage = function (e) {
         try { apply(JSON.parse(e.data)); } catch (err) { /* ignore a malformed message */ }
       };
-      ws.onclose = function () {
+      ws.onclose = function (e) {
+        if (opened && e.code === 1001 && e.reason) { restartTries = 0; soon(connect); return; }
+        if (!opened && restartTries > 0 && restartTries < 30) { soon(connect); return; }
         if (!opened) { useSSE(); return; } // blocked: fall back for good
         backoff(connect);
       };
