@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -131,4 +132,76 @@ func BenchmarkEncode(b *testing.B) {
 	for b.Loop() {
 		encode(ev, "en/member")
 	}
+}
+
+// BenchmarkShutdown is the hub closing every connection of a full room at
+// shutdown, until the last handler has returned (what a restart waits for).
+func BenchmarkShutdown(b *testing.B) {
+	for _, n := range []int{1000, 5000} {
+		b.Run(fmt.Sprintf("viewers=%d", n), func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				h, served := fullRoom(b, n)
+				b.StartTimer()
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				if err := h.Shutdown(ctx); err != nil {
+					b.Fatal(err)
+				}
+				cancel()
+				served.Wait()
+			}
+		})
+	}
+}
+
+// BenchmarkHeldViewer is the memory (Go heap and goroutine stacks) the hub
+// holds per idle viewer of a room, after each has subscribed.
+func BenchmarkHeldViewer(b *testing.B) {
+	const n = 5000
+	var perViewer float64
+	for range b.N {
+		before := heldMemory()
+		h, served := fullRoom(b, n)
+		perViewer = float64(heldMemory()-before) / n
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if err := h.Shutdown(ctx); err != nil {
+			b.Fatal(err)
+		}
+		cancel()
+		served.Wait()
+	}
+	b.ReportMetric(perViewer, "B/viewer")
+}
+
+func heldMemory() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse + m.StackInuse
+}
+
+// fullRoom is a hub with n subscribed viewers of one room.
+func fullRoom(b *testing.B, n int) (*Hub, *sync.WaitGroup) {
+	h, err := NewHub(Config{Log: newMemLog(), Bus: NewLocalBus()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	counter := &benchCounter{reached: make(chan struct{}, 1)}
+	served := &sync.WaitGroup{}
+	for range n {
+		c := &benchConn{in: make(chan []byte, 1), closed: make(chan struct{}), events: counter}
+		served.Add(1)
+		go func() {
+			defer served.Done()
+			h.Serve(context.Background(), c, nil, "en/member")
+		}()
+		c.in <- []byte(`{"type":"subscribe","room":"issue:bench"}`)
+	}
+	for deadline := time.Now().Add(time.Minute); h.Viewers("issue:bench") < n; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatalf("%d of %d viewers subscribed", h.Viewers("issue:bench"), n)
+		}
+	}
+	return h, served
 }
