@@ -267,11 +267,15 @@ const (
 	// Told to followers when a steering group takes a followed issue up
 	// (an agenda, an action) without changing its status.
 	NoticeSteering NoticeKind = "steering"
+	// Told to someone with an account whom an invitation names (a forum,
+	// a steering group's seat, a role): Title names what it is to, Ref
+	// holds the sealed link, opened by the web layer (never the token).
+	NoticeInvitation NoticeKind = "invitation"
 )
 
 // NoticeKinds lists every kind of notification.
 var NoticeKinds = []NoticeKind{NoticeStatus, NoticeResponse, NoticeHeld, NoticeReleased, NoticeHidden,
-	NoticeRestored, NoticeEdited, NoticeMerged, NoticeEscalated, NoticeSteering}
+	NoticeRestored, NoticeEdited, NoticeMerged, NoticeEscalated, NoticeSteering, NoticeInvitation}
 
 // Notification is one entry in a person's in-app list.
 type Notification struct {

@@ -100,7 +100,13 @@ func (s *Sender) Send(ctx context.Context, m *notify.Message) error {
 	msg.Subject(m.Subject)
 	msg.SetGenHeader(gomail.HeaderContentLang, m.Lang)
 	if m.Unsubscribe != "" {
+		// RFC 8058: a mail provider's "Unsubscribe" button POSTs
+		// "List-Unsubscribe=One-Click" to the address, with no cookie and no
+		// form token; the signed token in the address is the authority.
+		// (The provider trusts the pair only under a DKIM signature that
+		// covers both headers: the outgoing mail server's job.)
 		msg.SetGenHeader(gomail.HeaderListUnsubscribe, "<"+m.Unsubscribe+">")
+		msg.SetGenHeader(gomail.Header("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click")
 	}
 	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
 	msg.SetMessageID()

@@ -4,15 +4,16 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
-	"slices"
 	"strings"
 	texttemplate "text/template"
 	"time"
 
 	"chorus/account"
 	"chorus/forum"
+	"chorus/internal/fault"
 	"chorus/locales"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -29,15 +30,24 @@ var (
 // Tr translates an email's words into its recipient's language.
 type Tr struct {
 	Lang locales.Language
+	// Easy: the recipient wants Easy Read. The email takes the Easy Read
+	// layout (one thing per line, larger type, the link on its own line);
+	// in English the words also come from the Easy Read message set, as on
+	// the pages.
+	Easy bool
 	loc  *i18n.Localizer
 }
 
-func (s *Service) tr(tag string) *Tr {
+func (s *Service) tr(tag string, easy bool) *Tr {
 	l, ok := locales.Lookup(tag)
 	if !ok {
 		l = locales.Languages[0]
 	}
-	return &Tr{Lang: l, loc: i18n.NewLocalizer(s.bundle, l.Tag, "en")}
+	t := &Tr{Lang: l, Easy: easy, loc: i18n.NewLocalizer(s.bundle, l.Tag, "en")}
+	if easy && l.Tag == "en" {
+		t.loc = i18n.NewLocalizer(s.easy, "en")
+	}
+	return t
 }
 
 // M returns message id filled with key/value pairs.
@@ -47,6 +57,16 @@ func (t *Tr) M(id string, kv ...any) string {
 		data[fmt.Sprint(kv[i])] = kv[i+1]
 	}
 	msg, err := t.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil && msg == "" {
+		return id
+	}
+	return msg
+}
+
+// N returns the plural form of message id for n, which the message has as
+// {{.Count}}.
+func (t *Tr) N(id string, n int) string {
+	msg, err := t.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: map[string]any{"Count": n}, PluralCount: n})
 	if err != nil && msg == "" {
 		return id
 	}
@@ -65,9 +85,12 @@ type mailData struct {
 	Name        string
 	Intro       string
 	Items       []Item
+	More        string // how many more a long digest leaves for the page
+	Page        string // the Notifications page, when More is set
 	Link        string // the reset link
 	Settings    string
-	Unsubscribe string
+	Unsubscribe string // the page with the button (in the body)
+	OneClick    string // the RFC 8058 address (in List-Unsubscribe)
 	Why         string
 }
 
@@ -90,9 +113,19 @@ func subjectOf(k forum.NoticeKind) string {
 		return "mail.subject.own"
 	case forum.NoticeEscalated:
 		return "mail.subject.attention"
+	case forum.NoticeInvitation:
+		return "mail.subject.invitation"
 	}
 	return "mail.subject.follow"
 }
+
+// Digest paging: a digest reads a person's unread notifications of its
+// period digestPage at a time, all of them; it lists the first digestShown
+// and counts the rest, which the Notifications page shows.
+const (
+	digestPage  = 200
+	digestShown = 100
+)
 
 // compose writes a recorded email, or says there is nothing to send.
 func (s *Service) compose(ctx context.Context, d *Delivery, n *forum.Notification) (*Message, error) {
@@ -107,22 +140,20 @@ func (s *Service) compose(ctx context.Context, d *Delivery, n *forum.Notificatio
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.store.ListNotifications(ctx, u.ID, 500)
-	if err != nil {
-		return nil, err
-	}
-	t := s.tr(u.Language)
+	t := s.tr(u.Language, pr.EasyRead)
+	token := s.UnsubscribeToken(u.ID)
 	data := &mailData{T: t, Name: u.Name, Settings: s.link("/account/notifications", t),
-		Unsubscribe: s.link("/unsubscribe/"+s.UnsubscribeToken(u.ID), t)}
+		Unsubscribe: s.link("/unsubscribe/"+token, t), OneClick: s.link("/unsubscribe/"+token+"/one-click", t)}
 	var subject string
 	switch d.Kind {
 	case DeliverNotice:
 		if n == nil {
-			i := slices.IndexFunc(list, func(x *forum.Notification) bool { return x.ID == d.Ref })
-			if i < 0 {
-				return nil, errNothing
+			n, err = s.store.FindNotification(ctx, u.ID, d.Ref)
+			if errors.Is(err, fault.ErrNotFound) {
+				return nil, errNothing // removed (retention) before a retry
+			} else if err != nil {
+				return nil, err
 			}
-			n = list[i]
 		}
 		if n.Read || pr.Frequency != Immediate || !pr.Wants(n.Kind) {
 			return nil, errNothing // read on the page, or turned off, before a retry
@@ -142,15 +173,32 @@ func (s *Service) compose(ctx context.Context, d *Delivery, n *forum.Notificatio
 			end = start.AddDate(0, 0, 7)
 			subject, data.Intro, data.Why = t.M("mail.subject.weekly"), t.M("mail.digest.intro.weekly"), t.M("mail.why.weekly")
 		}
-		for i := len(list) - 1; i >= 0; i-- { // oldest first
-			x := list[i]
-			if x.Read || x.At.Before(start) || !x.At.Before(end) || !pr.Wants(x.Kind) {
-				continue
+		more := 0
+		for after := (Cursor{At: start}); ; {
+			page, err := s.store.ListUnreadSince(ctx, u.ID, after, end, digestPage)
+			if err != nil {
+				return nil, err
 			}
-			data.Items = append(data.Items, Item{What: what(t, x), Link: s.link(x.Link(), t)})
+			for _, x := range page {
+				after = Cursor{At: x.At, ID: x.ID}
+				switch {
+				case !pr.Wants(x.Kind):
+				case len(data.Items) < digestShown:
+					data.Items = append(data.Items, Item{What: what(t, x), Link: s.link(x.Link(), t)})
+				default:
+					more++
+				}
+			}
+			if len(page) < digestPage {
+				break
+			}
 		}
 		if len(data.Items) == 0 {
 			return nil, errNothing
+		}
+		if more > 0 {
+			data.More = t.N("mail.digest.more", more)
+			data.Page = s.link("/notifications", t)
 		}
 	default:
 		return nil, fmt.Errorf("notify: unknown email kind %q", d.Kind)
@@ -169,8 +217,7 @@ func (s *Service) link(path string, t *Tr) string {
 }
 
 // resetMessage is the email with a password-reset link.
-func (s *Service) resetMessage(u *account.User, lang, path string) *Message {
-	t := s.tr(lang)
+func (s *Service) resetMessage(u *account.User, t *Tr, path string) *Message {
 	m, err := s.render(u, t, t.M("mail.subject.reset"), "reset", &mailData{T: t, Name: u.Name, Link: s.link(path, t)})
 	if err != nil { // the templates are fixed: a failure here is a bug caught by the tests
 		panic(err)
@@ -188,5 +235,5 @@ func (s *Service) render(u *account.User, t *Tr, subject, name string, data *mai
 		return nil, err
 	}
 	return &Message{To: u.Email, Subject: subject, Lang: t.Lang.Tag, Text: strings.TrimSpace(text.String()) + "\n",
-		HTML: html.String(), Unsubscribe: data.Unsubscribe}, nil
+		HTML: html.String(), Unsubscribe: data.OneClick}, nil
 }

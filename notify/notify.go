@@ -36,6 +36,10 @@ type Preferences struct {
 	UserID    string
 	Frequency Frequency
 	Muted     []forum.NoticeKind
+	// EasyRead: write to them in Easy Read (short sentences, one thing per
+	// line), as they chose in the settings or, last, with the Easy Read
+	// switch on a page while signed in.
+	EasyRead  bool
 	UpdatedAt time.Time
 }
 
@@ -89,11 +93,30 @@ type Store interface {
 	// ListUnsent returns unsent emails recorded before a time and tried
 	// fewer than maxAttempts times, oldest first (at most 100).
 	ListUnsent(ctx context.Context, before time.Time, maxAttempts int) ([]*Delivery, error)
+	// ListUndelivered returns every unsent email record, however often it
+	// was tried, newest first, at most limit: the administrators' page.
+	ListUndelivered(ctx context.Context, limit int) ([]*Delivery, error)
 
-	// From the account and forum stores.
+	// FindNotification returns one of a person's notifications. ErrNotFound
+	// (also when it is someone else's).
+	FindNotification(ctx context.Context, userID, id string) (*forum.Notification, error)
+	// ListUnreadSince returns a person's unread notifications after a
+	// cursor and made before a time, oldest first (ties by ID), at most
+	// limit: a digest pages through all of them.
+	ListUnreadSince(ctx context.Context, userID string, after Cursor, before time.Time, limit int) ([]*forum.Notification, error)
+
+	// From the account store.
 	FindUserByID(ctx context.Context, id string) (*account.User, error)
-	ListNotifications(ctx context.Context, userID string, limit int) ([]*forum.Notification, error)
+	FindUserByEmail(ctx context.Context, email string) (*account.User, error)
 	AddClaim(ctx context.Context, c account.Claim) error
+}
+
+// Cursor is a place in a person's notifications, oldest first: those after
+// it were made later than At, or at At with a greater ID. The zero ID with a
+// time starts at (and includes) that time.
+type Cursor struct {
+	At time.Time
+	ID string
 }
 
 // Message is one email, ready to send: plain text with an HTML alternative.
@@ -103,8 +126,10 @@ type Message struct {
 	Lang    string // the language it is written in (Content-Language)
 	Text    string
 	HTML    string
-	// Unsubscribe is the address of the page that turns email off without
-	// signing in (the List-Unsubscribe header); empty for a password reset.
+	// Unsubscribe is the address that turns email off without signing in
+	// (the List-Unsubscribe header): a GET shows the page with its button,
+	// a POST with "List-Unsubscribe=One-Click" (RFC 8058) turns email off at
+	// once. Empty for a password reset.
 	Unsubscribe string
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	netmail "net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,12 +26,18 @@ var (
 	ErrLanguage    = fault.InvalidField("language", "notify.error.language")
 	ErrUnsubscribe = fault.New(fault.Gone, "notify.error.unsubscribe")
 	ErrMailOff     = fault.New(fault.NotFound, "error.not_found")
+	// ErrRetryBusy: the email is being sent, by this or another instance.
+	ErrRetryBusy = fault.New(fault.Conflict, "mail.admin.busy")
+	// ErrRetrySent: the email was sent meanwhile.
+	ErrRetrySent = fault.New(fault.Conflict, "mail.admin.already_sent")
 )
 
 // Retries: a failed email is tried again after 5, 20, 45 and 80 minutes
 // (5 × attempts²), then left with its error for an administrator to see.
 const (
-	maxAttempts = 5
+	// MaxAttempts is how often the sweep tries an email; after that only
+	// an administrator's "try again" does.
+	MaxAttempts = 5
 	retryStep   = 5 * time.Minute
 	// DigestHour is the local hour from which the day's and the week's
 	// digests go out: nobody is woken at midnight.
@@ -54,6 +61,7 @@ type Service struct {
 	sender   Sender
 	cfg      Config
 	bundle   *i18n.Bundle
+	easy     *i18n.Bundle // English with the Easy Read messages over it
 	log      *slog.Logger
 	wg       sync.WaitGroup // emails being sent in the background
 
@@ -69,6 +77,10 @@ func NewService(store Store, accounts *account.Service, sender Sender, cfg Confi
 	if err != nil {
 		return nil, err
 	}
+	easy, err := locales.EasyBundle()
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
@@ -79,7 +91,7 @@ func NewService(store Store, accounts *account.Service, sender Sender, cfg Confi
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	return &Service{store: store, accounts: accounts, sender: sender, cfg: cfg, bundle: b, log: cfg.Logger, done: map[string]bool{}}, nil
+	return &Service{store: store, accounts: accounts, sender: sender, cfg: cfg, bundle: b, easy: easy, log: cfg.Logger, done: map[string]bool{}}, nil
 }
 
 func (s *Service) now() time.Time { return s.cfg.Clock().UTC() }
@@ -116,7 +128,7 @@ func (s *Service) preferences(ctx context.Context, userID string) (*Preferences,
 }
 
 // SavePreferences stores what the person wants by email and in which
-// language Chorus writes to them.
+// language Chorus writes to them. Easy Read stays as it was (SetEasyRead).
 func (s *Service) SavePreferences(ctx context.Context, p *account.Principal, f Frequency, wanted []forum.NoticeKind, lang string) error {
 	if p == nil {
 		return forum.ErrSignInRequired
@@ -133,10 +145,32 @@ func (s *Service) SavePreferences(ctx context.Context, p *account.Principal, f F
 			muted = append(muted, k)
 		}
 	}
-	if err := s.store.SavePreferences(ctx, &Preferences{UserID: p.User.ID, Frequency: f, Muted: muted, UpdatedAt: s.now()}); err != nil {
+	old, err := s.preferences(ctx, p.User.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.store.SavePreferences(ctx, &Preferences{UserID: p.User.ID, Frequency: f, Muted: muted, EasyRead: old.EasyRead, UpdatedAt: s.now()}); err != nil {
 		return err
 	}
 	return s.accounts.SetLanguage(ctx, p, lang)
+}
+
+// SetEasyRead remembers whether the person wants email in Easy Read: their
+// choice in the settings, or their last press of the Easy Read switch while
+// signed in. An unchanged choice writes nothing.
+func (s *Service) SetEasyRead(ctx context.Context, p *account.Principal, on bool) error {
+	if p == nil {
+		return forum.ErrSignInRequired
+	}
+	pr, err := s.preferences(ctx, p.User.ID)
+	if err != nil {
+		return err
+	}
+	if pr.EasyRead == on {
+		return nil
+	}
+	pr.EasyRead, pr.UpdatedAt = on, s.now()
+	return s.store.SavePreferences(ctx, pr)
 }
 
 // UnsubscribeToken is the signed token of a person's unsubscribe link. It
@@ -309,7 +343,7 @@ func (s *Service) sweepDigests(ctx context.Context, f Frequency) (int, error) {
 
 // retry tries failed emails again, each retry claimed under a unique key.
 func (s *Service) retry(ctx context.Context) (int, error) {
-	list, err := s.store.ListUnsent(ctx, s.now().Add(-retryStep), maxAttempts)
+	list, err := s.store.ListUnsent(ctx, s.now().Add(-retryStep), MaxAttempts)
 	if err != nil {
 		return 0, err
 	}
@@ -346,7 +380,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, lang string) 
 	if u.Language != "" {
 		lang = u.Language
 	}
-	m := s.resetMessage(u, lang, "/reset/"+token)
+	pr, err := s.preferences(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	m := s.resetMessage(u, s.tr(lang, pr.EasyRead), "/reset/"+token)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -357,4 +395,110 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, lang string) 
 		}
 	}()
 	return nil
+}
+
+// Undelivered lists the emails not sent yet, newest first: those waiting
+// for a retry and those that failed every try. Installation administrators
+// only: the list names recipients.
+func (s *Service) Undelivered(ctx context.Context, p *account.Principal) ([]*Delivery, error) {
+	if p == nil || !p.IsAdmin() {
+		return nil, forum.ErrForbidden
+	}
+	return s.store.ListUndelivered(ctx, 200)
+}
+
+// RetryNow tries an unsent email again at once, for an installation
+// administrator, and returns it with the outcome. The try is claimed under
+// the same key the sweep uses for that attempt, so however many people (and
+// instances) press at once, it is sent once. An email not yet tried once is
+// still being sent in the background: ErrRetryBusy.
+func (s *Service) RetryNow(ctx context.Context, p *account.Principal, key string) (*Delivery, error) {
+	if p == nil || !p.IsAdmin() {
+		return nil, forum.ErrForbidden
+	}
+	if !s.MailEnabled() {
+		return nil, ErrMailOff
+	}
+	d, err := s.store.FindDelivery(ctx, key)
+	if errors.Is(err, fault.ErrNotFound) {
+		return nil, forum.ErrNotFound
+	} else if err != nil {
+		return nil, err
+	}
+	if !d.SentAt.IsZero() {
+		return nil, ErrRetrySent
+	}
+	if d.Attempts == 0 {
+		return nil, ErrRetryBusy
+	}
+	err = s.store.AddClaim(ctx, account.Claim{Key: "mail:" + d.Key + ":" + strconv.Itoa(d.Attempts), By: p.User.ID, At: s.now()})
+	if errors.Is(err, fault.ErrConflict) {
+		return nil, ErrRetryBusy
+	} else if err != nil {
+		return nil, err
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
+	s.attempt(sendCtx, d, nil)
+	return d, nil
+}
+
+// Recipient returns the person an email is for (the administrators' page
+// shows their address).
+func (s *Service) Recipient(ctx context.Context, d *Delivery) (*account.User, error) {
+	return s.store.FindUserByID(ctx, d.UserID)
+}
+
+// Invitees returns the people an invitation's note names: the accounts
+// whose email addresses it contains (the note is free text, "for
+// sam@example.org, the new chair"). Disabled accounts and the inviter are
+// left out. It answers once per invitation (a claim under its ID), so a
+// resent form that gives back the same invitation tells nobody twice. The
+// invitation itself stays a link: this only tells them.
+func (s *Service) Invitees(ctx context.Context, inv *account.Invitation, inviterID string) ([]string, error) {
+	out, err := s.named(ctx, inv.Note, inviterID)
+	if err != nil || len(out) == 0 {
+		return nil, err
+	}
+	err = s.store.AddClaim(ctx, account.Claim{Key: "invited:" + inv.ID, By: inviterID, At: s.now()})
+	if errors.Is(err, fault.ErrConflict) {
+		return nil, nil
+	}
+	return out, err
+}
+
+func (s *Service) named(ctx context.Context, note, inviterID string) ([]string, error) {
+	var out []string
+	for _, word := range strings.FieldsFunc(note, func(r rune) bool {
+		return r == ' ' || r == ',' || r == ';' || r == '<' || r == '>' || r == '(' || r == ')' || r == '\t' || r == '\n'
+	}) {
+		word = strings.TrimRight(word, ".:!?")
+		if !strings.Contains(word, "@") {
+			continue
+		}
+		addr, err := netmail.ParseAddress(word)
+		if err != nil {
+			continue
+		}
+		u, err := s.store.FindUserByEmail(ctx, account.NormalizeEmail(addr.Address))
+		if errors.Is(err, fault.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		if u.Disabled || u.ID == inviterID || slices.Contains(out, u.ID) {
+			continue
+		}
+		out = append(out, u.ID)
+	}
+	return out, nil
+}
+
+// Notification returns one of the signed-in person's notifications;
+// someone else's is not found.
+func (s *Service) Notification(ctx context.Context, p *account.Principal, id string) (*forum.Notification, error) {
+	if p == nil {
+		return nil, forum.ErrSignInRequired
+	}
+	return s.store.FindNotification(ctx, p.User.ID, id)
 }

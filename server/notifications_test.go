@@ -268,9 +268,15 @@ func TestEmailAtOnce(t *testing.T) {
 		}
 		wantContains(t, text, "ایک جواب شائع ہوا", e.URL+"/issues/"+w.issue.ID, e.URL+"/account/notifications")
 		wantContains(t, html, `lang="ur"`, `dir="rtl"`, `href="`+e.URL+`/issues/`+w.issue.ID+`?lang=ur"`)
-		unsub := strings.Trim(m.Header.Get("List-Unsubscribe"), "<>")
-		if !strings.HasPrefix(unsub, e.URL+"/unsubscribe/") || !strings.Contains(text, unsub) {
-			t.Fatalf("List-Unsubscribe %q, not in the text:\n%s", unsub, text)
+		// The header is the one-click address (RFC 8058); the text links
+		// the page with the button.
+		oneClick := strings.Trim(m.Header.Get("List-Unsubscribe"), "<>")
+		unsub := strings.Replace(oneClick, "/one-click?", "?", 1)
+		if !strings.HasPrefix(oneClick, e.URL+"/unsubscribe/") || unsub == oneClick || !strings.Contains(text, unsub) {
+			t.Fatalf("List-Unsubscribe %q; the page %q not in the text:\n%s", oneClick, unsub, text)
+		}
+		if got := m.Header.Get("List-Unsubscribe-Post"); got != "List-Unsubscribe=One-Click" {
+			t.Fatalf("List-Unsubscribe-Post = %q", got)
 		}
 
 		// Unsubscribing works in a browser that is not signed in, in the

@@ -152,7 +152,7 @@ var imports = map[string]tableImport{
 
 	// Notification preferences and email records.
 	"notice_preferences": {coll: "notice_preferences", doc: func(r *row) any {
-		return preferencesDoc{UserID: r.str("user_id"), Frequency: r.str("frequency"), Muted: r.list("muted"), UpdatedAt: r.time("updated_at")}
+		return preferencesDoc{UserID: r.str("user_id"), Frequency: r.str("frequency"), Muted: r.list("muted"), EasyRead: r.bool("easy_read"), UpdatedAt: r.time("updated_at")}
 	}},
 	"mail_deliveries": {coll: "mail_deliveries", doc: func(r *row) any {
 		sent := r.optTime("sent_at")

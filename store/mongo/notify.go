@@ -38,11 +38,12 @@ type preferencesDoc struct {
 	UserID    string    `bson:"_id"`
 	Frequency string    `bson:"frequency"`
 	Muted     []string  `bson:"muted"`
+	EasyRead  bool      `bson:"easy_read"`
 	UpdatedAt time.Time `bson:"updated_at"`
 }
 
 func (p *preferencesDoc) preferences() *notify.Preferences {
-	out := &notify.Preferences{UserID: p.UserID, Frequency: notify.Frequency(p.Frequency), UpdatedAt: p.UpdatedAt.UTC()}
+	out := &notify.Preferences{UserID: p.UserID, Frequency: notify.Frequency(p.Frequency), EasyRead: p.EasyRead, UpdatedAt: p.UpdatedAt.UTC()}
 	for _, k := range p.Muted {
 		out.Muted = append(out.Muted, forum.NoticeKind(k))
 	}
@@ -60,7 +61,7 @@ func (d *DB) FindPreferences(ctx context.Context, userID string) (*notify.Prefer
 
 // SavePreferences inserts or replaces a person's preferences.
 func (d *DB) SavePreferences(ctx context.Context, p *notify.Preferences) error {
-	doc := preferencesDoc{UserID: p.UserID, Frequency: string(p.Frequency), Muted: []string{}, UpdatedAt: utc(p.UpdatedAt)}
+	doc := preferencesDoc{UserID: p.UserID, Frequency: string(p.Frequency), Muted: []string{}, EasyRead: p.EasyRead, UpdatedAt: utc(p.UpdatedAt)}
 	for _, k := range p.Muted {
 		doc.Muted = append(doc.Muted, string(k))
 	}
@@ -139,6 +140,56 @@ func (d *DB) ListUnsent(ctx context.Context, before time.Time, maxAttempts int) 
 	out := make([]*notify.Delivery, len(docs))
 	for i := range docs {
 		out[i] = docs[i].delivery()
+	}
+	return out, nil
+}
+
+// ListUndelivered returns every unsent email record, newest first.
+func (d *DB) ListUndelivered(ctx context.Context, limit int) ([]*notify.Delivery, error) {
+	var docs []deliveryDoc
+	if err := findAll(ctx, d.deliveries(), bson.D{{Key: "sent", Value: false}}, &docs,
+		options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit))); err != nil {
+		return nil, err
+	}
+	out := make([]*notify.Delivery, len(docs))
+	for i := range docs {
+		out[i] = docs[i].delivery()
+	}
+	return out, nil
+}
+
+func (doc *notificationDoc) notification() *forum.Notification {
+	return &forum.Notification{ID: doc.ID, UserID: doc.UserID, IssueID: doc.IssueID, Title: doc.Title,
+		Kind: forum.NoticeKind(doc.Kind), Status: forum.Status(doc.Status), Note: doc.Note, Ref: doc.Ref, At: doc.At.UTC(), Read: doc.Read}
+}
+
+// FindNotification returns one of a person's notifications.
+func (d *DB) FindNotification(ctx context.Context, userID, id string) (*forum.Notification, error) {
+	var doc notificationDoc
+	if err := findOne(ctx, d.notifications, bson.D{{Key: "_id", Value: id}, {Key: "user_id", Value: userID}}, &doc); err != nil {
+		return nil, err
+	}
+	return doc.notification(), nil
+}
+
+// ListUnreadSince returns a person's unread notifications after a cursor
+// and before a time, oldest first (ties by ID, as in the SQLite adapter).
+func (d *DB) ListUnreadSince(ctx context.Context, userID string, after notify.Cursor, before time.Time, limit int) ([]*forum.Notification, error) {
+	from := utc(after.At)
+	filter := bson.D{{Key: "user_id", Value: userID}, {Key: "read", Value: false},
+		{Key: "at", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lt", Value: utc(before)}}},
+		{Key: "$or", Value: bson.A{
+			bson.D{{Key: "at", Value: bson.D{{Key: "$gt", Value: from}}}},
+			bson.D{{Key: "at", Value: from}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: after.ID}}}},
+		}}}
+	var docs []notificationDoc
+	if err := findAll(ctx, d.notifications, filter, &docs,
+		options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit))); err != nil {
+		return nil, err
+	}
+	out := make([]*forum.Notification, len(docs))
+	for i := range docs {
+		out[i] = docs[i].notification()
 	}
 	return out, nil
 }

@@ -295,6 +295,8 @@ var migrations = []string{
 	steeringMigration,
 	// 9: the notification centre, email preferences and records, follow-up visits (notify.go).
 	notificationsMigration,
+	// 10: email in Easy Read (notify.go).
+	easyReadMigration,
 }
 
 // migrate brings the schema up to date: it applies, in order, every

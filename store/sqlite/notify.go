@@ -38,6 +38,9 @@ const notificationsMigration = `ALTER TABLE notifications ADD COLUMN ref TEXT NO
 	);
 	CREATE INDEX mail_deliveries_unsent ON mail_deliveries (sent_at, at);`
 
+// easyReadMigration: a person may want email in Easy Read.
+const easyReadMigration = `ALTER TABLE notice_preferences ADD COLUMN easy_read INTEGER NOT NULL DEFAULT 0;`
+
 // MarkNotificationRead marks one of a person's notifications read.
 func (d *DB) MarkNotificationRead(ctx context.Context, userID, id string) error {
 	return d.execOne(ctx, `UPDATE notifications SET read = 1 WHERE id = ? AND user_id = ?`, id, userID)
@@ -50,14 +53,16 @@ func (d *DB) SetFollowUpSeen(ctx context.Context, selector string, seq int64) er
 
 // FindPreferences returns a person's notification preferences.
 func (d *DB) FindPreferences(ctx context.Context, userID string) (*notify.Preferences, error) {
-	return scanPreferences(d.db.QueryRowContext(ctx, `SELECT user_id, frequency, muted, updated_at FROM notice_preferences WHERE user_id = ?`, userID))
+	return scanPreferences(d.db.QueryRowContext(ctx, `SELECT `+preferenceColumns+` FROM notice_preferences WHERE user_id = ?`, userID))
 }
+
+const preferenceColumns = `user_id, frequency, muted, easy_read, updated_at`
 
 func scanPreferences(row interface{ Scan(...any) error }) (*notify.Preferences, error) {
 	var p notify.Preferences
 	var muted string
 	var at int64
-	if err := row.Scan(&p.UserID, &p.Frequency, &muted, &at); err != nil {
+	if err := row.Scan(&p.UserID, &p.Frequency, &muted, &p.EasyRead, &at); err != nil {
 		return nil, translate(err)
 	}
 	if err := json.Unmarshal([]byte(muted), &p.Muted); err != nil {
@@ -73,9 +78,10 @@ func (d *DB) SavePreferences(ctx context.Context, p *notify.Preferences) error {
 	if err != nil {
 		return err
 	}
-	_, err = d.db.ExecContext(ctx, `INSERT INTO notice_preferences (user_id, frequency, muted, updated_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (user_id) DO UPDATE SET frequency = excluded.frequency, muted = excluded.muted, updated_at = excluded.updated_at`,
-		p.UserID, p.Frequency, string(muted), ms(p.UpdatedAt))
+	_, err = d.db.ExecContext(ctx, `INSERT INTO notice_preferences (`+preferenceColumns+`) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET frequency = excluded.frequency, muted = excluded.muted, easy_read = excluded.easy_read,
+		updated_at = excluded.updated_at`,
+		p.UserID, p.Frequency, string(muted), p.EasyRead, ms(p.UpdatedAt))
 	return translate(err)
 }
 
@@ -89,7 +95,7 @@ func orEmpty(k []forum.NoticeKind) []forum.NoticeKind {
 // ListPreferencesByFrequency returns the preferences of everyone with a
 // frequency, by user ID.
 func (d *DB) ListPreferencesByFrequency(ctx context.Context, f notify.Frequency) ([]*notify.Preferences, error) {
-	return queryAll(ctx, d, scanPreferences, `SELECT user_id, frequency, muted, updated_at FROM notice_preferences WHERE frequency = ? ORDER BY user_id`, f)
+	return queryAll(ctx, d, scanPreferences, `SELECT `+preferenceColumns+` FROM notice_preferences WHERE frequency = ? ORDER BY user_id`, f)
 }
 
 const deliveryColumns = `key, user_id, kind, ref, at, attempts, sent_at, error`
@@ -128,4 +134,34 @@ func (d *DB) UpdateDelivery(ctx context.Context, x *notify.Delivery) error {
 func (d *DB) ListUnsent(ctx context.Context, before time.Time, maxAttempts int) ([]*notify.Delivery, error) {
 	return queryAll(ctx, d, scanDelivery, `SELECT `+deliveryColumns+` FROM mail_deliveries WHERE sent_at = 0 AND at < ? AND attempts < ? ORDER BY at LIMIT 100`,
 		ms(before), maxAttempts)
+}
+
+// ListUndelivered returns every unsent email record, newest first.
+func (d *DB) ListUndelivered(ctx context.Context, limit int) ([]*notify.Delivery, error) {
+	return queryAll(ctx, d, scanDelivery, `SELECT `+deliveryColumns+` FROM mail_deliveries WHERE sent_at = 0 ORDER BY at DESC, key LIMIT ?`, limit)
+}
+
+const notificationColumns = `id, user_id, issue_id, title, kind, status, at, read, note, ref`
+
+func scanNotification(row interface{ Scan(...any) error }) (*forum.Notification, error) {
+	var n forum.Notification
+	var at int64
+	if err := row.Scan(&n.ID, &n.UserID, &n.IssueID, &n.Title, &n.Kind, &n.Status, &at, &n.Read, &n.Note, &n.Ref); err != nil {
+		return nil, translate(err)
+	}
+	n.At = fromMS(at)
+	return &n, nil
+}
+
+// FindNotification returns one of a person's notifications.
+func (d *DB) FindNotification(ctx context.Context, userID, id string) (*forum.Notification, error) {
+	return scanNotification(d.db.QueryRowContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = ? AND user_id = ?`, id, userID))
+}
+
+// ListUnreadSince returns a person's unread notifications after a cursor
+// and before a time, oldest first.
+func (d *DB) ListUnreadSince(ctx context.Context, userID string, after notify.Cursor, before time.Time, limit int) ([]*forum.Notification, error) {
+	return queryAll(ctx, d, scanNotification, `SELECT `+notificationColumns+` FROM notifications
+		WHERE user_id = ? AND read = 0 AND (at > ? OR (at = ? AND id > ?)) AND at < ? ORDER BY at, id LIMIT ?`,
+		userID, ms(after.At), ms(after.At), after.ID, ms(before), limit)
 }

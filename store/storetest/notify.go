@@ -33,6 +33,102 @@ func RunNotify(t *testing.T, open NotifyOpener) {
 	t.Run("Preferences", func(t *testing.T) { testPreferences(t, open) })
 	t.Run("Deliveries", func(t *testing.T) { testDeliveries(t, open) })
 	t.Run("DeliveryRace", func(t *testing.T) { testDeliveryRace(t, open) })
+	t.Run("EasyRead", func(t *testing.T) { testEasyReadPreference(t, open) })
+	t.Run("Undelivered", func(t *testing.T) { testUndelivered(t, open) })
+	t.Run("FindNotification", func(t *testing.T) { testFindNotification(t, open) })
+	t.Run("UnreadSincePages", func(t *testing.T) { testUnreadSince(t, open) })
+}
+
+func testEasyReadPreference(t *testing.T, open NotifyOpener) {
+	s, ctx := open(t), ctxFor(t)
+	must(t, s.SavePreferences(ctx, &notify.Preferences{UserID: "u1", Frequency: notify.Daily, EasyRead: true, UpdatedAt: now}))
+	p, err := s.FindPreferences(ctx, "u1")
+	must(t, err)
+	if !p.EasyRead {
+		t.Fatalf("preferences = %+v; want Easy Read", p)
+	}
+	daily, err := s.ListPreferencesByFrequency(ctx, notify.Daily)
+	must(t, err)
+	if len(daily) != 1 || !daily[0].EasyRead {
+		t.Fatalf("daily = %+v", daily)
+	}
+	must(t, s.SavePreferences(ctx, &notify.Preferences{UserID: "u1", Frequency: notify.Daily, UpdatedAt: now}))
+	if p, err = s.FindPreferences(ctx, "u1"); err != nil || p.EasyRead {
+		t.Fatalf("after turning it off = %+v, %v", p, err)
+	}
+}
+
+// testUndelivered: every unsent email, however often tried, newest first.
+func testUndelivered(t *testing.T, open NotifyOpener) {
+	s, ctx := open(t), ctxFor(t)
+	must(t, s.AddDelivery(ctx, &notify.Delivery{Key: "notice:a", UserID: "u1", Kind: notify.DeliverNotice, Ref: "a", At: now, Attempts: 5, Error: "refused"}))
+	must(t, s.AddDelivery(ctx, &notify.Delivery{Key: "notice:b", UserID: "u1", Kind: notify.DeliverNotice, Ref: "b", At: now.Add(time.Minute), Attempts: 1}))
+	must(t, s.AddDelivery(ctx, &notify.Delivery{Key: "notice:c", UserID: "u1", Kind: notify.DeliverNotice, Ref: "c", At: now.Add(2 * time.Minute), Attempts: 1, SentAt: now.Add(2 * time.Minute)}))
+	must(t, s.AddDelivery(ctx, &notify.Delivery{Key: "digest:daily:u2:2026-11-22", UserID: "u2", Kind: notify.DeliverDaily, Ref: "2026-11-22", At: now.Add(3 * time.Minute)}))
+	list, err := s.ListUndelivered(ctx, 10)
+	must(t, err)
+	if keys := deliveryKeys(list); !slices.Equal(keys, []string{"digest:daily:u2:2026-11-22", "notice:b", "notice:a"}) {
+		t.Fatalf("undelivered = %v; want the digest, b, a (c is sent)", keys)
+	}
+	if list[2].Attempts != 5 || list[2].Error != "refused" {
+		t.Fatalf("a = %+v", list[2])
+	}
+	list, err = s.ListUndelivered(ctx, 1)
+	must(t, err)
+	if len(list) != 1 {
+		t.Fatalf("limit 1 gave %d", len(list))
+	}
+}
+
+func testFindNotification(t *testing.T, open NotifyOpener) {
+	s, ctx := open(t), ctxFor(t)
+	must(t, s.AddNotification(ctx, &forum.Notification{ID: "n1", UserID: "u1", IssueID: "i1", Title: "T", Kind: forum.NoticeInvitation, Ref: "sealed", At: now}))
+	n, err := s.FindNotification(ctx, "u1", "n1")
+	must(t, err)
+	if n.Kind != forum.NoticeInvitation || n.Ref != "sealed" || n.Title != "T" || n.Read {
+		t.Fatalf("notification = %+v", n)
+	}
+	sameTime(t, "at", n.At, now)
+	_, err = s.FindNotification(ctx, "u2", "n1") // someone else's
+	wantErr(t, err, fault.ErrNotFound)
+	_, err = s.FindNotification(ctx, "u1", "missing")
+	wantErr(t, err, fault.ErrNotFound)
+}
+
+// testUnreadSince: paging by (time, ID) from a cursor reads every unread
+// notification of a period once, in order, ties at one time included.
+func testUnreadSince(t *testing.T, open NotifyOpener) {
+	s, ctx := open(t), ctxFor(t)
+	start := now.Truncate(24 * time.Hour)
+	end := start.AddDate(0, 0, 1)
+	var want []string
+	for i := range 23 {
+		at := start.Add(time.Duration(i/4) * time.Hour) // four at each time
+		id := fmt.Sprintf("n%02d", i)
+		must(t, s.AddNotification(ctx, &forum.Notification{ID: id, UserID: "u1", IssueID: "i1", Title: "T", Kind: forum.NoticeResponse, At: at}))
+		if i != 7 {
+			want = append(want, id)
+		}
+	}
+	must(t, s.MarkNotificationRead(ctx, "u1", "n07"))
+	must(t, s.AddNotification(ctx, &forum.Notification{ID: "before", UserID: "u1", IssueID: "i1", Title: "T", Kind: forum.NoticeResponse, At: start.Add(-time.Millisecond)}))
+	must(t, s.AddNotification(ctx, &forum.Notification{ID: "after", UserID: "u1", IssueID: "i1", Title: "T", Kind: forum.NoticeResponse, At: end}))
+	must(t, s.AddNotification(ctx, &forum.Notification{ID: "other", UserID: "u2", IssueID: "i1", Title: "T", Kind: forum.NoticeResponse, At: start}))
+	var got []string
+	for after := (notify.Cursor{At: start}); ; {
+		page, err := s.ListUnreadSince(ctx, "u1", after, end, 5)
+		must(t, err)
+		for _, n := range page {
+			got = append(got, n.ID)
+			after = notify.Cursor{At: n.At, ID: n.ID}
+		}
+		if len(page) < 5 {
+			break
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("paged = %v; want %v", got, want)
+	}
 }
 
 func testMarkOneRead(t *testing.T, open NotifyOpener) {
