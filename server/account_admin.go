@@ -175,10 +175,11 @@ func (s *Server) handleInvitations(c *fiber.Ctx) error {
 // handleInvitationCreate makes an invitation and shows its link once.
 func (s *Server) handleInvitationCreate(c *fiber.Ctx) error {
 	role, sc := roleScope(c)
-	_, token, err := s.deps.Accounts.CreateInvitationOnce(c.UserContext(), principal(c), role, sc, c.FormValue("note"), s.formKey(c))
+	inv, token, err := s.deps.Accounts.CreateInvitationOnce(c.UserContext(), principal(c), role, sc, c.FormValue("note"), s.formKey(c))
 	if err != nil {
 		return s.invitationsPage(c, statusOf(err), err, "")
 	}
+	s.tellInvitees(c, inv, token)
 	return s.invitationsPage(c, fiber.StatusOK, nil, s.absURL(c, "/invitations/"+token))
 }
 

@@ -51,13 +51,14 @@ func (s *Server) handleForumInvitationCreate(c *fiber.Ctx) error {
 		return errForbidden // not this forum's facilitator or administrator, whatever the form says
 	}
 	role := account.Role(c.FormValue("role", string(forum.RoleMember)))
-	_, token, err := s.deps.Accounts.CreateInvitationOnce(c.UserContext(), principal(c), role, forum.ForumScope(c.Params("id")), c.FormValue("note"), s.formKey(c))
+	inv, token, err := s.deps.Accounts.CreateInvitationOnce(c.UserContext(), principal(c), role, forum.ForumScope(c.Params("id")), c.FormValue("note"), s.formKey(c))
 	if err != nil {
 		if statusOf(err) == fiber.StatusForbidden {
 			return err
 		}
 		return s.forumInvitationsPage(c, statusOf(err), err, "")
 	}
+	s.tellInvitees(c, inv, token)
 	return s.forumInvitationsPage(c, fiber.StatusOK, nil, s.absURL(c, "/invitations/"+token))
 }
 

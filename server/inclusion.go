@@ -27,6 +27,7 @@ func (s *Server) handleEasyRead(c *fiber.Ctx) error {
 	case "off":
 		s.clearCookie(c, easyCookie)
 	}
+	s.rememberEasyRead(c, c.FormValue("easy"))
 	return c.Redirect(localReturn(c.FormValue("next")), fiber.StatusSeeOther)
 }
 

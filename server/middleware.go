@@ -136,6 +136,13 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 		s.setCookie(c, csrfCookie, nonce, 0)
 		c.Request().Header.SetCookie(csrfCookie, nonce) // visible to this request's binding
 	}
+	if c.Method() == fiber.MethodPost && isOneClick(c.Path()) {
+		// The one exemption: RFC 8058's one-click unsubscribe, POSTed by a
+		// mail provider with no cookie, token or Origin of ours. The
+		// signed token in the address authorises it, and it can only turn
+		// that one person's email off (handleUnsubscribeOneClick).
+		return c.Next()
+	}
 	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
 		if !s.sameOrigin(c) {
 			return errOrigin

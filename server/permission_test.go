@@ -197,7 +197,12 @@ var permissions = map[string]map[string]outcome{
 	"POST /account/notifications":              signedIn,
 	"GET /unsubscribe/:token":                  public, // the signed token names the person, no session needed
 	"POST /unsubscribe/:token":                 public,
-	"GET /password/forgot":                     every(hidden), // only when email is configured, which it is not here
+	"GET /unsubscribe/:token/one-click":        public,
+	"POST /unsubscribe/:token/one-click":       public,                                                                   // RFC 8058: the signed token alone authorises it
+	"GET /notifications/:id/invitation":        outcomes(signIn, hidden, hidden, hidden, hidden, hidden, hidden, hidden), // someone else's notification does not exist
+	"GET /admin/email":                         adminOnly,
+	"POST /admin/email/retry":                  outcomes(signIn, deny, deny, deny, deny, deny, deny, hidden), // no such email
+	"GET /password/forgot":                     every(hidden),                                                // only when email is configured, which it is not here
 	"POST /password/forgot":                    every(hidden),
 	"GET /live":                                public, // a websocket; rooms are checked on each subscribe
 	"GET /live/events":                         public, // server-sent events; the room is checked likewise

@@ -110,10 +110,13 @@ func (s *Server) Routes() []Route {
 		{"GET", "/notifications", SignedIn, s.handleNotifications},
 		{"POST", "/notifications/read", SignedIn, s.handleNotificationsRead},
 		{"POST", "/notifications/:id/read", SignedIn, s.handleNotificationRead},
+		{"GET", "/notifications/:id/invitation", SignedIn, s.handleInvitationNotice},
 		{"GET", "/account/notifications", SignedIn, s.handleNotifyPrefs},
 		{"POST", "/account/notifications", SignedIn, s.handleNotifyPrefsSave},
 		{"GET", "/unsubscribe/:token", Public, s.handleUnsubscribeForm},
 		{"POST", "/unsubscribe/:token", Public, s.handleUnsubscribe},
+		{"GET", "/unsubscribe/:token/one-click", Public, s.handleUnsubscribeForm},
+		{"POST", "/unsubscribe/:token/one-click", Public, s.handleUnsubscribeOneClick}, // RFC 8058: no CSRF token (csrf)
 		{"GET", "/live", Public, s.liveGuard},
 		{"GET", "/live/events", Public, s.handleLiveEvents},
 		{"GET", "/follow-up", Public, s.handleFollowUpForm},
@@ -186,6 +189,8 @@ func (s *Server) Routes() []Route {
 		{"POST", "/admin/invitations/:id/revoke", AdminAny, s.handleInvitationRevoke},
 		{"GET", "/admin/organisations", AdminOnly, s.handleOrganisations},
 		{"POST", "/admin/organisations", AdminOnly, s.handleOrganisationCreate},
+		{"GET", "/admin/email", AdminOnly, s.handleMailAdmin},
+		{"POST", "/admin/email/retry", AdminOnly, s.handleMailRetry},
 		{"GET", "/admin/audit", AdminAny, s.handleAudit},
 		{"GET", "/admin/audit.csv", AdminAny, s.handleAuditExport("csv")},
 		{"GET", "/admin/audit.json", AdminAny, s.handleAuditExport("json")},
@@ -211,7 +216,7 @@ func (s *Server) routes() {
 		handlers := []fiber.Handler{s.require(r.Access)}
 		switch r.Path {
 		case "/signin", "/signin/code", "/signin/mfa-setup", "/setup", "/reset/:token", "/invitations/:token", "/follow-up", "/follow-up/detail",
-			"/password/forgot", "/unsubscribe/:token":
+			"/password/forgot", "/unsubscribe/:token", "/unsubscribe/:token/one-click":
 			handlers = append(handlers, loginLimit)
 		}
 		if r.Path == "/live" {

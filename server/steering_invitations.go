@@ -60,10 +60,11 @@ func (s *Server) handleGroupInvitations(c *fiber.Ctx) error {
 func (s *Server) handleGroupInvitationCreate(c *fiber.Ctx) error {
 	sc := steering.GroupScope(c.Params("id"))
 	role := account.Role(c.FormValue("role", string(steering.RoleMember)))
-	_, token, err := s.deps.Accounts.CreateInvitationOnce(c.UserContext(), principal(c), role, sc, c.FormValue("note"), s.formKey(c))
+	inv, token, err := s.deps.Accounts.CreateInvitationOnce(c.UserContext(), principal(c), role, sc, c.FormValue("note"), s.formKey(c))
 	if err != nil {
 		return s.groupInvitationsPage(c, statusOf(err), err, "")
 	}
+	s.tellInvitees(c, inv, token)
 	return s.groupInvitationsPage(c, fiber.StatusOK, nil, s.absURL(c, "/invitations/"+token))
 }
 
