@@ -88,6 +88,9 @@ func TestEveryPagePassesAxe(t *testing.T) {
 	// overdue actions), and right to left.
 	visit(t, rep, inst.URL+"/groups/"+s.Group.ID+"/dashboard")
 	visit(t, rep, inst.URL+"/forums/"+s.Forum.ID+"/dashboard?lang=ar")
+	if !browser.Exists(t, rep, "#chart-themes-title ~ polyline.line") {
+		t.Fatal("the themes over time are not drawn as lines")
+	}
 	visit(t, rep, inst.URL+"/groups/"+s.Group.ID+"/dashboard")
 	for _, path := range []string{"/meetings/" + sm.DraftID, "/meetings/" + sm.DraftID + "/agenda"} {
 		visit(t, admin, inst.URL+path)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,7 +77,51 @@ type chart struct {
 	RTL            bool
 	Legend         bool
 	Small          bool // narrow bars: smaller value labels
+	// Line makes it a line chart over months (Labels): one line per
+	// series (Lines), told apart by its marker and its dash as well as by
+	// name, never by colour alone.
+	Line  bool
+	Lines []svgLine
+	// lineMonths, lineRows and lineFrom say what a line chart draws: the
+	// months' names, the rows drawn, and where their months' cells begin.
+	lineMonths []string
+	lineRows   []chartRow
+	lineFrom   int
 }
+
+// svgLine is one series of a line chart.
+type svgLine struct {
+	Name   string
+	Points string // the polyline's "x,y x,y ..."
+	Dash   string // stroke-dasharray; "" for a solid line
+	Shape  string // the marker's path, centred on 0,0
+	Marks  []svgMark
+}
+
+// svgMark is one point of a line: hollow when the small-number rule hid
+// its count (drawn at the top of the hidden range, as bars are).
+type svgMark struct {
+	X, Y  int
+	Fewer bool
+}
+
+// Markers and dashes of a line chart's series, in order: shapes that can
+// be filled or hollow, and dashes that stay apart when lines cross.
+var (
+	lineShapes = []string{
+		"M-4.5,0a4.5,4.5 0 1,0 9,0a4.5,4.5 0 1,0 -9,0Z", // circle
+		"M-4,-4h8v8h-8Z",                     // square
+		"M0,-5.5L5,3.5H-5Z",                  // triangle
+		"M0,-5.5L5.5,0L0,5.5L-5.5,0Z",        // diamond
+		"M0,5.5L5,-3.5H-5Z",                  // triangle, point down
+		"M0,-5L4.8,-1.5L3,4.2H-3L-4.8,-1.5Z", // pentagon
+	}
+	lineDashes = []string{"", "8 4", "2 3", "10 3 2 3", "5 5", "14 3"}
+)
+
+// MaxLines is how many series a line chart draws; the table beside it has
+// them all.
+const MaxLines = 6 // len(lineShapes) and len(lineDashes)
 
 // chartRow is one row of a chart's table (and its CSV): a label and counts.
 type chartRow struct {
@@ -120,9 +165,17 @@ func countText(c forum.Count, t *Tr) string {
 	return formatNumber(c.N, t)
 }
 
-// monthLabel names a month ("June 2026").
+// monthLabel names a month ("June 2026", "czerwiec 2026").
 func monthLabel(m time.Time, t *Tr) string {
-	return t.M("insight.month", "Month", t.M("month."+strings.ToLower(m.Month().String())), "Year", m.Year())
+	return t.M("insight.month", "Month", monthName(m.Month(), t), "Year", m.Year())
+}
+
+// monthName is a month's name standing alone, as a chart, a heading or a
+// range names it: the nominative in languages with cases ("styczeń" in
+// Polish). A date uses month.<name> instead, the form a day takes
+// ("4 stycznia", formatDate): in Polish that is the genitive.
+func monthName(m time.Month, t *Tr) string {
+	return t.M("month.name." + strings.ToLower(m.String()))
 }
 
 // Chart geometry, in SVG user units.
@@ -135,66 +188,97 @@ const (
 	labelRunes = 24 // the longest name drawn under a bar
 )
 
-// layout computes a chart's bars from its rows: the first len(Series)
-// cells of each row, one bar per series, grouped by row.
-func (ch *chart) layout(rtl bool) {
-	ch.RTL, ch.Legend = rtl, len(ch.Series) > 1
-	n := max(len(ch.Rows), 1)
+// frame places a chart's plot for categories with these names (under the
+// bars, or the months under a line chart) and returns each category's
+// width and whether the names are turned.
+func (ch *chart) frame(names []string, rtl bool) (slot int, rotate bool) {
+	ch.RTL = rtl
+	n := max(len(names), 1)
 	// Names longer than labelRunes are cut short under the bars (the table
 	// beside has them whole); a character is about 7 units wide.
 	longest := 0
-	for _, r := range ch.Rows {
-		longest = max(longest, min(utf8.RuneCountInString(r.Label), labelRunes))
+	for _, name := range names {
+		longest = max(longest, min(utf8.RuneCountInString(name), labelRunes))
 	}
 	textW := longest * 7
 	side, bottom := chartSide, 32
-	slot := (chartWidth - side - chartEnd) / n
+	slot = (chartWidth - side - chartEnd) / n
 	// Names turn 40° when they would not fit side by side: a turned name
 	// reaches back about cos 40° of its width and down about sin 40°, so
 	// the chart keeps room for both inside its own box (and on paper).
-	rotate := n > 6 || textW > slot
+	rotate = n > 6 || textW > slot
 	if rotate {
 		side = min(max(side, textW*77/100-slot/2+8), chartWidth/3)
 		bottom = textW*64/100 + 28
 		slot = (chartWidth - side - chartEnd) / n
 	}
-	plotW, plotH := slot*n, chartPlot
-	ch.Width, ch.Height = chartWidth, chartTop+plotH+bottom
-	ch.Baseline = chartTop + plotH
+	plotW := slot * n
+	ch.Width, ch.Height = chartWidth, chartTop+chartPlot+bottom
+	ch.Baseline = chartTop + chartPlot
 	ch.PlotLeft, ch.PlotRight, ch.AxisX = side, side+plotW, side
 	if rtl {
 		ch.PlotRight, ch.AxisX = chartWidth-side, chartWidth-side
 		ch.PlotLeft = ch.PlotRight - plotW
 	}
-	top := forum.SmallCount
-	for _, r := range ch.Rows {
-		for i := range ch.Series {
-			top = max(top, r.Cells[i].Value())
-		}
-	}
+	return slot, rotate
+}
+
+// scale draws the value axis's ticks up to at least highest and returns
+// the axis's top value.
+func (ch *chart) scale(highest int) int {
+	top := max(forum.SmallCount, highest)
 	step := niceStep(top)
 	top = (top + step - 1) / step * step
 	ch.AxisTop = chartTop
 	for v := 0; v <= top; v += step {
-		y := ch.Baseline - v*plotH/top
+		y := ch.Baseline - v*chartPlot/top
 		tx := ch.AxisX - 6
-		if rtl {
+		if ch.RTL {
 			tx = ch.AxisX + 6
 		}
 		ch.Ticks = append(ch.Ticks, svgTick{Y: y, Text: strconv.Itoa(v), TextX: tx})
 	}
+	return top
+}
+
+// slotLeft is where category i's slot begins: time and order run right to
+// left in a right-to-left language.
+func (ch *chart) slotLeft(i, slot int) int {
+	if ch.RTL {
+		return ch.PlotRight - (i+1)*slot
+	}
+	return ch.PlotLeft + i*slot
+}
+
+// layout computes a chart's bars from its rows: the first len(Series)
+// cells of each row, one bar per series, grouped by row.
+func (ch *chart) layout(rtl bool) {
+	if ch.Line {
+		ch.layoutLines(rtl)
+		return
+	}
+	ch.Legend = len(ch.Series) > 1
+	names := make([]string, len(ch.Rows))
+	for i, r := range ch.Rows {
+		names[i] = r.Label
+	}
+	slot, rotate := ch.frame(names, rtl)
+	highest := 0
+	for _, r := range ch.Rows {
+		for i := range ch.Series {
+			highest = max(highest, r.Cells[i].Value())
+		}
+	}
+	top := ch.scale(highest)
 	barW := max(slot*7/10/max(len(ch.Series), 1), 2)
 	ch.Small = barW < 28
 	for i, r := range ch.Rows {
-		left := ch.PlotLeft + i*slot
-		if rtl { // time and order run right to left
-			left = ch.PlotRight - (i+1)*slot
-		}
+		left := ch.slotLeft(i, slot)
 		groupW := barW * len(ch.Series)
 		start := left + (slot-groupW)/2
 		for si := range ch.Series {
 			c := r.Cells[si]
-			h := c.Value() * plotH / top
+			h := c.Value() * chartPlot / top
 			x := start + si*barW
 			if rtl {
 				x = start + (len(ch.Series)-1-si)*barW
@@ -207,6 +291,36 @@ func (ch *chart) layout(rtl bool) {
 				Class: "series-" + strconv.Itoa(si+1), Text: text, TextX: x + barW/2, TextY: ch.Baseline - h - 4})
 		}
 		ch.Labels = append(ch.Labels, svgLabel{X: left + slot/2, Y: ch.Baseline + 16, Text: shorten(r.Label), Rotate: rotate})
+	}
+}
+
+// layoutLines draws a line chart over months: the lines are the rows of
+// lineRows (each row's cells from lineFrom on, one per month), the first
+// MaxLines of them.
+func (ch *chart) layoutLines(rtl bool) {
+	ch.Legend = true
+	slot, rotate := ch.frame(ch.lineMonths, rtl)
+	rows := ch.lineRows
+	highest := 0
+	for _, r := range rows {
+		for _, c := range r.Cells[ch.lineFrom:] {
+			highest = max(highest, c.Value())
+		}
+	}
+	top := ch.scale(highest)
+	for si, r := range rows {
+		l := svgLine{Name: r.Label, Dash: lineDashes[si], Shape: lineShapes[si]}
+		points := make([]string, 0, len(ch.lineMonths))
+		for i, c := range r.Cells[ch.lineFrom:] {
+			x, y := ch.slotLeft(i, slot)+slot/2, ch.Baseline-c.Value()*chartPlot/top
+			points = append(points, strconv.Itoa(x)+","+strconv.Itoa(y))
+			l.Marks = append(l.Marks, svgMark{X: x, Y: y, Fewer: c.Fewer})
+		}
+		l.Points = strings.Join(points, " ")
+		ch.Lines = append(ch.Lines, l)
+	}
+	for i, m := range ch.lineMonths {
+		ch.Labels = append(ch.Labels, svgLabel{X: ch.slotLeft(i, slot) + slot/2, Y: ch.Baseline + 16, Text: shorten(m), Rotate: rotate})
 	}
 }
 
@@ -292,21 +406,57 @@ func issueCharts(t *Tr, in *forum.ForumInsight) []*chart {
 		open.Rows = append(open.Rows, chartRow{Key: string(sc.Status), Label: t.M("status." + string(sc.Status)), Cells: []forum.Count{sc.Count}})
 	}
 
-	themes := &chart{ID: "chart-themes", Name: "themes", Title: t.M("insight.chart.themes"), LabelHead: t.M("insight.col.theme"),
-		Series: []string{t.M("insight.col.total")}}
-	themes.Columns = []string{t.M("insight.col.total")}
-	for _, m := range in.Months {
-		themes.Columns = append(themes.Columns, monthLabel(m, t))
-	}
-	for _, tc := range in.Themes {
-		themes.Rows = append(themes.Rows, chartRow{Key: tc.Theme, Label: tc.Theme, Cells: append([]forum.Count{tc.Total}, tc.Months...)})
-	}
+	themes := themeChart(t, in)
 	charts := []*chart{months, open, themes}
 	for _, ch := range charts {
 		ch.fill(t)
 	}
-	open.Desc, themes.Desc = listDesc(t, open.Rows), listDesc(t, themes.Rows)
+	open.Desc = listDesc(t, open.Rows)
 	return charts
+}
+
+// themeChart is the themes over time: a line per theme across the months
+// (the MaxLines themes raised most, in the order of their totals), and the
+// table of every theme, its total and each month's count.
+func themeChart(t *Tr, in *forum.ForumInsight) *chart {
+	ch := &chart{ID: "chart-themes", Name: "themes", Title: t.M("insight.chart.themes"), LabelHead: t.M("insight.col.theme"),
+		Columns: []string{t.M("insight.col.total")}, Line: true, lineFrom: 1}
+	for _, m := range in.Months {
+		ch.Columns = append(ch.Columns, monthLabel(m, t))
+		ch.lineMonths = append(ch.lineMonths, monthLabel(m, t))
+	}
+	for _, tc := range in.Themes {
+		ch.Rows = append(ch.Rows, chartRow{Key: tc.Theme, Label: tc.Theme, Cells: append([]forum.Count{tc.Total}, tc.Months...)})
+	}
+	drawn := topThemes(in.Themes, MaxLines)
+	var desc []string
+	for _, i := range drawn {
+		ch.lineRows = append(ch.lineRows, ch.Rows[i])
+		ch.Series = append(ch.Series, in.Themes[i].Theme)
+		desc = append(desc, seriesDesc(t, in.Themes[i].Theme, in.Months, in.Themes[i].Months, in.Themes[i].Total))
+	}
+	switch {
+	case len(drawn) == 0:
+		desc = []string{t.M("insight.desc.none")}
+	case len(drawn) < len(in.Themes):
+		desc = append(desc, t.M("insight.themes.top", "Shown", formatNumber(len(drawn), t), "All", formatNumber(len(in.Themes), t)))
+	}
+	ch.Desc = strings.Join(desc, " ")
+	return ch
+}
+
+// topThemes returns the places of the n themes with the highest totals
+// (as a viewer sees them), highest first; ties keep the forum's order.
+// Themes raised nowhere in the range are not drawn.
+func topThemes(themes []forum.ThemeCount, n int) []int {
+	var idx []int
+	for i, tc := range themes {
+		if tc.Total.Value() > 0 {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return themes[b].Total.Value() - themes[a].Total.Value() })
+	return idx[:min(n, len(idx))]
 }
 
 // groupCharts builds a group's own charts: actions by rating and the quiet

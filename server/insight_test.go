@@ -201,3 +201,49 @@ func testGroupDashboard(t *testing.T, store string) {
 	// The forum filter: an unknown forum falls back to the group's forums.
 	wantStatus(t, se.Chair.get(path+"?forum=nonsense"), 200)
 }
+
+// TestThemesOverTime: the dashboard draws the themes over time as a line
+// chart inside an accessible SVG (title, summary, the data table beside
+// it): a line and a marker per month for each theme raised, a legend that
+// names the line by its marker and dash; in Polish the months stand in the
+// nominative ("listopad 2026", not the dates' "listopada 2026").
+func TestThemesOverTime(t *testing.T) { onEachStore(t, testThemesOverTime) }
+
+func testThemesOverTime(t *testing.T, store string) {
+	fe := newForumEnv(t, store, forum.ForumSettings{AllowAnonymous: true, ResponseTargetDays: 28, Themes: []string{"=Waiting times", "Schools"}})
+	this, _ := seedInsight(t, fe)
+	path := "/forums/" + fe.Forum.ID + "/dashboard"
+	r := fe.Facilitator.get(path)
+	wantStatus(t, r, 200)
+	wantAccessibleCharts(t, r.Body, 3)
+	start := strings.Index(r.Body, `aria-labelledby="chart-themes-heading"`)
+	end := strings.Index(r.Body[start:], "</section>")
+	if start < 0 || end < 0 {
+		t.Fatal("no themes chart")
+	}
+	section := r.Body[start : start+end]
+	wantContains(t, section, `<svg role="img" aria-labelledby="chart-themes-title chart-themes-desc"`,
+		`<desc id="chart-themes-desc">=Waiting times: 0 in `, "the most was 6 in", `<polyline class="line"`,
+		`<span dir="auto">=Waiting times</span>`, "Hollow marker: fewer than 5", `<th scope="row" dir="auto">Schools</th>`)
+	if n := strings.Count(section, `<polyline class="line"`); n != 1 {
+		t.Errorf("%d lines; want 1 (Schools was never raised)", n)
+	}
+	if n := strings.Count(section, `<path class="mark"`); n != 12 {
+		t.Errorf("%d markers; want one for each of 12 months", n)
+	}
+	if strings.Contains(section, "<rect class=\"bar") {
+		t.Error("the themes chart still draws bars")
+	}
+
+	nominative := []string{"styczeń", "luty", "marzec", "kwiecień", "maj", "czerwiec", "lipiec", "sierpień", "wrzesień", "październik", "listopad", "grudzień"}
+	genitive := []string{"stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca", "lipca", "sierpnia", "września", "października", "listopada", "grudnia"}
+	pl := fe.client()
+	pl.get(path + "?lang=pl")
+	r = pl.get(path)
+	wantStatus(t, r, 200)
+	m := this.Month() - 1
+	wantContains(t, r.Body, nominative[m]+" "+this.Format("2006"))
+	if strings.Contains(r.Body, genitive[m]+" "+this.Format("2006")) {
+		t.Errorf("a chart month in the genitive: %q", genitive[m]+" "+this.Format("2006"))
+	}
+}
