@@ -20,6 +20,9 @@ type chorus struct {
 	bin     string
 	dataDir string
 	logDir  string
+	// mongoURI and mongoDB name the MongoDB database to use instead of the
+	// embedded store (-store); empty: the embedded store in dataDir.
+	mongoURI, mongoDB string
 
 	forumID   string   // a forum with 20 issues, open to visitor supports
 	issues    []string // its issues
@@ -56,9 +59,18 @@ func buildChorus(repo, rev, dir string) (string, error) {
 	return bin, nil
 }
 
+// storeArgs are the flags that point Chorus at the benchmark's store.
+func (ch *chorus) storeArgs() []string {
+	args := []string{"--data-dir", ch.dataDir}
+	if ch.mongoURI != "" {
+		args = append(args, "--mongodb-uri", ch.mongoURI, "--mongodb-database", ch.mongoDB)
+	}
+	return args
+}
+
 // start runs Chorus on addr over the benchmark's store.
 func (ch *chorus) start(addr, logName string) (*proc, error) {
-	p, _, err := startProc("chorus", ch.bin, []string{"--addr", addr, "--data-dir", ch.dataDir, "--log-format", "text"},
+	p, _, err := startProc("chorus", ch.bin, append([]string{"--addr", addr, "--log-format", "text"}, ch.storeArgs()...),
 		"http://"+addr, filepath.Join(ch.logDir, logName))
 	return p, err
 }
@@ -69,7 +81,7 @@ var demoPassword = regexp.MustCompile(`password is: (\S+)`)
 // region and its members, then a member joins the Rutland forum (which
 // lets visitors support) and raises 20 issues through the web forms.
 func (ch *chorus) seed(addr string) error {
-	out, err := exec.Command(ch.bin, "--data-dir", ch.dataDir, "demo").CombinedOutput()
+	out, err := exec.Command(ch.bin, append(ch.storeArgs(), "demo")...).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("chorus demo: %v\n%s", err, out)
 	}

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,6 +62,7 @@ type runner struct {
 	followers  int           // the meeting room's audience
 	changes    int           // "now discussing" changes in the meeting room
 	every      time.Duration // between those changes
+	store      string        // a MongoDB URI; empty: the embedded store
 
 	buildOnce  sync.Once
 	bin        string
@@ -84,11 +86,15 @@ func runBench(cmd string, args []string) error {
 	bin := fs.String("bin", "", "measure this Chorus binary instead of building one")
 	rev := fs.String("rev", "", "build this git revision (e.g. HEAD) instead of the working tree")
 	keep := fs.Bool("keep", false, "keep the temporary directory (server logs) afterwards")
+	store := fs.String("store", "", "a mongodb:// URI: run Chorus on a new database there instead of the embedded store")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	r := &runner{bin: *bin, rev: *rev, messages: *messages, supporters: *supporters, watchers: *watchers, duration: *duration,
-		followers: *followers, changes: *changes, every: *every}
+		followers: *followers, changes: *changes, every: *every, store: *store}
+	if r.store != "" && !strings.HasPrefix(r.store, "mongodb://") && !strings.HasPrefix(r.store, "mongodb+srv://") {
+		return fmt.Errorf("-store %q: want a mongodb:// URI (the embedded store is the default)", r.store)
+	}
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n <= 0 {
@@ -114,7 +120,11 @@ func runBench(cmd string, args []string) error {
 	} else {
 		defer os.RemoveAll(r.dir)
 	}
-	fmt.Printf("bench %s: %d CPUs, GOMAXPROCS %d, open-files limit %d, %s, load average %s\n", cmd, runtime.NumCPU(), runtime.GOMAXPROCS(0), fileLimit(), runtime.Version(), loadAverage())
+	storeName := "embedded SQLite"
+	if r.store != "" {
+		storeName = "MongoDB " + redactURI(r.store)
+	}
+	fmt.Printf("bench %s on %s: %d CPUs, GOMAXPROCS %d, open-files limit %d, %s, load average %s\n", cmd, storeName, runtime.NumCPU(), runtime.GOMAXPROCS(0), fileLimit(), runtime.Version(), loadAverage())
 	// Clients and servers share the cores: other work on the machine skews
 	// every figure, so the report says how busy it was.
 	defer func() { fmt.Println("load average at the end:", loadAverage()) }()
@@ -166,6 +176,10 @@ func (r *runner) newChorus(name string) (*chorus, error) {
 		return nil, err
 	}
 	ch := &chorus{bin: bin, dataDir: filepath.Join(r.dir, name), logDir: r.dir}
+	if r.store != "" {
+		// A new database per store and run: the seed expects an empty one.
+		ch.mongoURI, ch.mongoDB = r.store, fmt.Sprintf("bench_%s_%d", name, time.Now().UnixNano())
+	}
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -194,4 +208,12 @@ func (r *runner) binary() (string, error) {
 // step tells the person running the benchmark what is happening.
 func step(format string, a ...any) {
 	fmt.Printf("%s  "+format+"\n", append([]any{time.Now().Format("15:04:05")}, a...)...)
+}
+
+// redactURI hides a URI's password, for printing.
+func redactURI(uri string) string {
+	if u, err := url.Parse(uri); err == nil {
+		return u.Redacted()
+	}
+	return "(unparsable URI)"
 }

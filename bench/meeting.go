@@ -15,6 +15,7 @@ import (
 	"chorus/account"
 	"chorus/services"
 	"chorus/steering"
+	"chorus/store/mongo"
 	"chorus/store/sqlite"
 
 	"github.com/fasthttp/websocket"
@@ -43,11 +44,22 @@ type meetingSeed struct {
 // older build's store.
 func (ch *chorus) seedMeeting() (*meetingSeed, error) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, ch.dataDir)
-	if err != nil {
-		return nil, err
+	var db services.Store
+	if ch.mongoURI != "" {
+		m, err := mongo.Open(ctx, ch.mongoURI, ch.mongoDB)
+		if err != nil {
+			return nil, err
+		}
+		defer m.Close(ctx)
+		db = m
+	} else {
+		l, err := sqlite.Open(ctx, ch.dataDir)
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		db = l
 	}
-	defer db.Close()
 	set, err := services.New(db, services.Config{})
 	if err != nil {
 		return nil, err
