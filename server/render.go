@@ -42,6 +42,9 @@ type Page struct {
 	Wide      bool
 	Unread    int // the signed-in person's unread notifications
 	Data      any
+	// Template is the template that draws the page, marked on <body> so
+	// that the accessibility sweep can tell that it has seen every one.
+	Template string
 
 	// view and out are the page's own template and the writer the layout
 	// writes to, for the layout's {{embed .}} (see views.Render).
@@ -123,6 +126,7 @@ func (s *Server) flash(c *fiber.Ctx, msgID string) { s.setCookie(c, flashCookie,
 
 // render writes a page with the base layout.
 func (s *Server) render(c *fiber.Ctx, status int, name string, p *Page) error {
+	p.Template = name
 	return c.Status(status).Render(name, p)
 }
 
