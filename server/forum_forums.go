@@ -222,7 +222,7 @@ func (s *Server) handleForum(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := forumPageData{Forum: view.Forum, Issues: issueCards(view.Issues), Total: view.Total, Member: view.Member, Facilitator: view.Facilitator, Queue: view.Queue, Sort: string(f.Sort), Status: c.Query("status"), Theme: f.Theme, Query: c.Query("q"), Page: pageNo,
+	d := forumPageData{Forum: view.Forum, Issues: s.issueCards(view.Issues, s.tr(c)), Total: view.Total, Member: view.Member, Facilitator: view.Facilitator, Queue: view.Queue, Sort: string(f.Sort), Status: c.Query("status"), Theme: f.Theme, Query: c.Query("q"), Page: pageNo,
 		Pages: (view.Total + forum.PageSize - 1) / forum.PageSize, Statuses: forum.Statuses, SignedOut: principal(c) == nil,
 		LiveSeq: s.liveSeq(c, forum.ForumRoom(view.Forum.ID))}
 	p := principal(c)
