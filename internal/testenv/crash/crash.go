@@ -127,6 +127,20 @@ func (p *Process) Kill() {
 	<-p.done
 }
 
+// CPU is the processor time (user and system) the process used, once it
+// has ended; zero while it runs.
+func (p *Process) CPU() time.Duration {
+	select {
+	case <-p.done:
+	default:
+		return 0
+	}
+	if p.cmd.ProcessState == nil {
+		return 0
+	}
+	return p.cmd.ProcessState.UserTime() + p.cmd.ProcessState.SystemTime()
+}
+
 // Exited reports whether the process has ended (by itself, or by Kill).
 func (p *Process) Exited() bool {
 	select {
