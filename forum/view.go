@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"chorus/account"
 	"chorus/audit"
 
 	"chorus/internal/fault"
@@ -70,17 +71,7 @@ type issueAccess struct {
 
 // access loads an issue for a viewer; ErrNotFound when they may not see it.
 func (s *Service) access(ctx context.Context, v Viewer, id string) (*issueAccess, error) {
-	iss, err := s.store.FindIssue(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	f, err := s.store.FindForum(ctx, iss.ForumID)
-	if err != nil {
-		return nil, err
-	}
-	// One read of the membership serves both questions (facilitates reads
-	// it too): every live subscribe and every support comes through here.
-	m, err := s.Membership(ctx, f.ID, v.Principal)
+	iss, f, m, err := s.findAccess(ctx, id, v.Principal)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +97,41 @@ func (s *Service) CanSee(ctx context.Context, v Viewer, id string) (facilitator 
 		return false, err
 	}
 	return a.facilitator, nil
+}
+
+// accessReader is a store that reads an issue, its forum and a person's
+// membership there in one query (the embedded store does).
+type accessReader interface {
+	// FindIssueAccess returns the issue, its forum and, when userID is not
+	// empty, that person's membership (nil when not a member). ErrNotFound.
+	FindIssueAccess(ctx context.Context, issueID, userID string) (*Issue, *Forum, *Member, error)
+}
+
+// findAccess reads an issue, its forum and the viewer's membership there:
+// every live subscribe and every support starts here, so in one query where
+// the store can, and the membership once (it says both whether they are a
+// member and whether they facilitate).
+func (s *Service) findAccess(ctx context.Context, id string, p *account.Principal) (*Issue, *Forum, *Member, error) {
+	if ar, ok := s.store.(accessReader); ok {
+		uid := ""
+		if p != nil {
+			uid = p.User.ID
+		}
+		return ar.FindIssueAccess(ctx, id, uid)
+	}
+	iss, err := s.store.FindIssue(ctx, id)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	f, err := s.store.FindForum(ctx, iss.ForumID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m, err := s.Membership(ctx, f.ID, p)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return iss, f, m, nil
 }
 
 // Issue returns an issue as the viewer may see it.

@@ -2,11 +2,14 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
 	"chorus/forum"
+	"chorus/internal/fault"
 )
 
 // TestSupportCountsMigration: a store from before support_counts gets its
@@ -68,4 +71,50 @@ func TestSupportCountsMigration(t *testing.T) {
 	}
 	count("i1", 5)
 	count("i2", 1)
+}
+
+// TestFindIssueAccess: the one-query read of an issue, its forum and a
+// membership returns what the three separate reads return.
+func TestFindIssueAccess(t *testing.T) {
+	ctx := context.Background()
+	d, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	now := time.Date(2026, 11, 24, 3, 0, 0, 0, time.UTC)
+	f := &forum.Forum{ID: "f1", OrgID: "o1", Name: "Rutland", Languages: []string{"en", "pl"}, Themes: []string{"Schools"},
+		RiskTerms: []string{"hurt"}, ResponseTargetDays: 21, VisitorSupport: true, CreatedAt: now}
+	iss := &forum.Issue{ID: "i1", ForumID: "f1", Title: "Waiting lists", Body: "Nobody told us.", Lang: "en", AuthorID: "u1",
+		AuthorName: "Kasia", Themes: []string{"Schools"}, CreatedAt: now, Status: forum.StatusOpen}
+	if err := d.CreateForum(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.CreateIssue(ctx, iss); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.AddMember(ctx, &forum.Member{ForumID: "f1", UserID: "u1", DisplayName: "Kasia", Role: forum.RoleFacilitator, JoinedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	wantIssue, _ := d.FindIssue(ctx, "i1")
+	wantForum, _ := d.FindForum(ctx, "f1")
+	wantMember, _ := d.FindMember(ctx, "f1", "u1")
+	for _, uid := range []string{"u1", "u2", ""} {
+		gi, gf, gm, err := d.FindIssueAccess(ctx, "i1", uid)
+		if err != nil {
+			t.Fatal(uid, err)
+		}
+		if !reflect.DeepEqual(gi, wantIssue) || !reflect.DeepEqual(gf, wantForum) {
+			t.Errorf("user %q: issue %+v forum %+v; want %+v %+v", uid, gi, gf, wantIssue, wantForum)
+		}
+		if uid == "u1" && !reflect.DeepEqual(gm, wantMember) {
+			t.Errorf("member %+v, want %+v", gm, wantMember)
+		}
+		if uid != "u1" && gm != nil {
+			t.Errorf("user %q: member %+v, want none", uid, gm)
+		}
+	}
+	if _, _, _, err := d.FindIssueAccess(ctx, "nope", "u1"); !errors.Is(err, fault.ErrNotFound) {
+		t.Errorf("missing issue: %v, want ErrNotFound", err)
+	}
 }
