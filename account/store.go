@@ -10,6 +10,9 @@ import (
 // unique key; any other error is the store failing (fault.ErrUnavailable when
 // it cannot be reached).
 type Store interface {
+	// ErasureStore keeps erasure requests (erasure.go).
+	ErasureStore
+
 	// CreateUser inserts a user. ErrConflict when the email is taken.
 	CreateUser(ctx context.Context, u *User) error
 	// FindUserByID returns a user. ErrNotFound.

@@ -275,7 +275,7 @@ const (
 
 // NoticeKinds lists every kind of notification.
 var NoticeKinds = []NoticeKind{NoticeStatus, NoticeResponse, NoticeHeld, NoticeReleased, NoticeHidden,
-	NoticeRestored, NoticeEdited, NoticeMerged, NoticeEscalated, NoticeSteering, NoticeInvitation}
+	NoticeRestored, NoticeEdited, NoticeMerged, NoticeEscalated, NoticeSteering, NoticeInvitation, NoticeErasure}
 
 // Notification is one entry in a person's in-app list.
 type Notification struct {

@@ -2,9 +2,11 @@ package forum
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"chorus/account"
+	"chorus/internal/fault"
 )
 
 // PersonalForums is what the forum domain holds about one person, for a
@@ -98,8 +100,9 @@ const personalNotifications = 10000
 
 // PersonalData gathers what the forums hold about the signed-in person:
 // memberships, the issues they raised under their name, their comments,
-// supports, follows, notifications and reports. It reads the forums they
-// belong to.
+// supports, follows, notifications and reports. Everything but the
+// memberships is read by author, so what they wrote in a forum they have
+// since left is there too.
 func (s *Service) PersonalData(ctx context.Context, p *account.Principal) (*PersonalForums, error) {
 	if p == nil || p.User == nil {
 		return nil, ErrForbidden
@@ -118,9 +121,71 @@ func (s *Service) PersonalData(ctx context.Context, p *account.Principal) (*Pers
 		}
 		out.Memberships = append(out.Memberships, PersonalMembership{ForumID: f.ID, ForumName: f.Name,
 			DisplayName: m.DisplayName, Role: string(m.Role), JoinedAt: m.JoinedAt})
-		if err := s.personalInForum(ctx, uid, f.ID, out); err != nil {
+	}
+	issues, err := s.store.ListIssuesByAuthor(ctx, uid)
+	if err != nil {
+		return nil, err
+	}
+	for _, iss := range issues {
+		if iss.Anonymous { // never linked; a store that kept a link must not show it
+			continue
+		}
+		out.Issues = append(out.Issues, PersonalIssue{ID: iss.ID, ForumID: iss.ForumID, Title: iss.Title, Body: iss.Body,
+			AuthorName: iss.AuthorName, Status: string(iss.Status), CreatedAt: iss.CreatedAt, Moderation: personalModeration(iss.Moderation)})
+	}
+	comments, err := s.store.ListCommentsByAuthor(ctx, uid)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range comments {
+		pc := PersonalComment{ID: c.ID, IssueID: c.IssueID, AuthorName: c.AuthorName, Body: c.Body,
+			CreatedAt: c.CreatedAt, Moderation: personalModeration(c.Moderation)}
+		if !c.EditedAt.IsZero() {
+			at := c.EditedAt
+			pc.EditedAt = &at
+		}
+		out.Comments = append(out.Comments, pc)
+	}
+	titles := map[string]string{}
+	title := func(issueID string) (string, error) {
+		if t, ok := titles[issueID]; ok {
+			return t, nil
+		}
+		iss, err := s.store.FindIssue(ctx, issueID)
+		if errors.Is(err, fault.ErrNotFound) {
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		t := iss.Title
+		if iss.Hidden != "" && iss.AuthorID != uid {
+			t = ""
+		}
+		titles[issueID] = t
+		return t, nil
+	}
+	sups, err := s.store.ListSupportsByKey(ctx, "u:"+uid)
+	if err != nil {
+		return nil, err
+	}
+	for _, sp := range sups {
+		t, err := title(sp.IssueID)
+		if err != nil {
 			return nil, err
 		}
+		out.Supports = append(out.Supports, PersonalRef{IssueID: sp.IssueID, Title: t, At: sp.At})
+	}
+	follows, err := s.store.ListFollowsByUser(ctx, uid)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range follows {
+		t, err := title(f.IssueID)
+		if err != nil {
+			return nil, err
+		}
+		out.Follows = append(out.Follows, PersonalRef{IssueID: f.IssueID, Title: t})
 	}
 	ns, err := s.store.ListNotifications(ctx, uid, personalNotifications)
 	if err != nil {
@@ -130,73 +195,13 @@ func (s *Service) PersonalData(ctx context.Context, p *account.Principal) (*Pers
 		out.Notifications = append(out.Notifications, PersonalNotification{IssueID: n.IssueID, Title: n.Title,
 			Kind: string(n.Kind), Status: string(n.Status), Note: n.Note, At: n.At, Read: n.Read})
 	}
-	return out, nil
-}
-
-// personalInForum adds what one forum holds about a person.
-func (s *Service) personalInForum(ctx context.Context, uid, forumID string, out *PersonalForums) error {
-	const page = 200
-	for offset := 0; ; offset += page {
-		list, _, err := s.store.ListIssues(ctx, IssueFilter{ForumID: forumID, Held: true, Sort: SortNewest, Offset: offset, Limit: page})
-		if err != nil {
-			return err
-		}
-		for _, sum := range list {
-			iss := &sum.Issue
-			if iss.AuthorID == uid && !iss.Anonymous {
-				out.Issues = append(out.Issues, PersonalIssue{ID: iss.ID, ForumID: iss.ForumID, Title: iss.Title, Body: iss.Body,
-					AuthorName: iss.AuthorName, Status: string(iss.Status), CreatedAt: iss.CreatedAt, Moderation: personalModeration(iss.Moderation)})
-			}
-			cs, err := s.store.ListComments(ctx, iss.ID)
-			if err != nil {
-				return err
-			}
-			for _, c := range cs {
-				if c.AuthorID != uid {
-					continue
-				}
-				pc := PersonalComment{ID: c.ID, IssueID: c.IssueID, AuthorName: c.AuthorName, Body: c.Body,
-					CreatedAt: c.CreatedAt, Moderation: personalModeration(c.Moderation)}
-				if !c.EditedAt.IsZero() {
-					at := c.EditedAt
-					pc.EditedAt = &at
-				}
-				out.Comments = append(out.Comments, pc)
-			}
-			title := iss.Title
-			if iss.Hidden != "" && iss.AuthorID != uid {
-				title = ""
-			}
-			sups, err := s.store.ListSupports(ctx, iss.ID)
-			if err != nil {
-				return err
-			}
-			for _, sp := range sups {
-				if sp.Key == "u:"+uid {
-					out.Supports = append(out.Supports, PersonalRef{IssueID: iss.ID, Title: title, At: sp.At})
-				}
-			}
-			following, err := s.store.IsFollowing(ctx, iss.ID, uid)
-			if err != nil {
-				return err
-			}
-			if following {
-				out.Follows = append(out.Follows, PersonalRef{IssueID: iss.ID, Title: title})
-			}
-		}
-		if len(list) < page {
-			break
-		}
-	}
-	reports, err := s.store.ListReports(ctx, forumID, false)
+	reports, err := s.store.ListReportsByReporter(ctx, uid)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, r := range reports {
-		if r.ReporterID == uid {
-			out.Reports = append(out.Reports, PersonalReport{IssueID: r.IssueID, CommentID: r.CommentID, Reason: string(r.Reason),
-				Detail: r.Detail, At: r.At, Resolved: r.Resolved})
-		}
+		out.Reports = append(out.Reports, PersonalReport{IssueID: r.IssueID, CommentID: r.CommentID, Reason: string(r.Reason),
+			Detail: r.Detail, At: r.At, Resolved: r.Resolved})
 	}
-	return nil
+	return out, nil
 }

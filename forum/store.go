@@ -31,6 +31,9 @@ type IssueFilter struct {
 // Store is what the forum service needs from storage. Adapters return
 // fault.ErrNotFound and fault.ErrConflict (a unique key is taken).
 type Store interface {
+	// PersonStore reads and forgets by person (erase.go).
+	PersonStore
+
 	// CreateForum inserts a forum.
 	CreateForum(ctx context.Context, f *Forum) error
 	// UpdateForum replaces a forum's settings. ErrNotFound.

@@ -111,7 +111,7 @@ func subjectOf(k forum.NoticeKind) string {
 	switch k {
 	case forum.NoticeHeld, forum.NoticeReleased, forum.NoticeHidden, forum.NoticeRestored, forum.NoticeEdited:
 		return "mail.subject.own"
-	case forum.NoticeEscalated:
+	case forum.NoticeEscalated, forum.NoticeErasure:
 		return "mail.subject.attention"
 	case forum.NoticeInvitation:
 		return "mail.subject.invitation"

@@ -74,6 +74,9 @@ type Delivery struct {
 // Store is what delivery needs from storage. Adapters return
 // fault.ErrNotFound and fault.ErrConflict (a unique key is taken).
 type Store interface {
+	// ErasureStore forgets a person's email records (erasure.go).
+	ErasureStore
+
 	// FindPreferences returns a person's preferences. ErrNotFound when
 	// they never chose.
 	FindPreferences(ctx context.Context, userID string) (*Preferences, error)

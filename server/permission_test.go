@@ -149,6 +149,9 @@ var permissions = map[string]map[string]outcome{
 	"POST /account/mfa":                        signedIn,
 	"POST /account/mfa/disable":                signedIn,
 	"POST /account/data":                       signedIn,
+	"GET /account/erasure":                     signedIn,
+	"POST /account/erasure":                    signedIn,
+	"POST /account/erasure/:id/withdraw":       outcomes(signIn, hidden, allow, hidden, hidden, hidden, hidden, hidden), // the forum member's own request; anyone else's does not exist
 	"GET /forums":                              public,
 	"GET /forums/new":                          adminAny,
 	"POST /forums":                             orgAScope,
@@ -279,6 +282,9 @@ var permissions = map[string]map[string]outcome{
 	"GET /admin/audit":                         adminAny,
 	"GET /admin/audit.csv":                     adminAny,
 	"GET /admin/audit.json":                    adminAny,
+	"GET /admin/erasure":                       adminOnly,
+	"POST /admin/erasure/:id/carry-out":        adminOnly,
+	"POST /admin/erasure/:id/refuse":           adminOnly,
 }
 
 func TestPermissionTable(t *testing.T) {
@@ -462,6 +468,31 @@ func TestPermissionTable(t *testing.T) {
 						t.Fatal(err)
 					}
 					id = inv.ID
+				case strings.HasPrefix(r.Path, "/account/erasure/:id"):
+					// The forum member's open request (one at a time).
+					mine, err := e.Accounts.MyErasureRequests(ctx, fm)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, er := range mine {
+						if er.Open() {
+							id = er.ID
+						}
+					}
+					if id == "" {
+						er, err := e.Accounts.RequestErasure(ctx, fm, true)
+						if err != nil {
+							t.Fatal(err)
+						}
+						id = er.ID
+					}
+				case strings.HasPrefix(r.Path, "/admin/erasure/:id"):
+					n++
+					er, err := e.Accounts.RequestErasure(ctx, plain(fmt.Sprintf("erase%d@example.org", n)), true)
+					if err != nil {
+						t.Fatal(err)
+					}
+					id = er.ID
 				case strings.HasPrefix(r.Path, "/admin/users/:id"):
 					n++
 					id = add(fmt.Sprintf("subject%d@example.org", n), account.RoleOrgAdmin, account.OrganisationScope(orgA.ID)).ID

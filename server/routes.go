@@ -65,6 +65,9 @@ func (s *Server) Routes() []Route {
 		{"POST", "/account/mfa", SignedIn, s.handleAccountMFA},
 		{"POST", "/account/mfa/disable", SignedIn, s.handleAccountMFADisable},
 		{"POST", "/account/data", SignedIn, s.handlePersonalData},
+		{"GET", "/account/erasure", SignedIn, s.handleErasure},
+		{"POST", "/account/erasure", SignedIn, s.handleErasureRequest},
+		{"POST", "/account/erasure/:id/withdraw", SignedIn, s.handleErasureWithdraw},
 
 		{"GET", "/forums", Public, s.handleForums},
 		{"GET", "/forums/new", AdminAny, s.handleForumNew},
@@ -194,6 +197,9 @@ func (s *Server) Routes() []Route {
 		{"GET", "/admin/audit", AdminAny, s.handleAudit},
 		{"GET", "/admin/audit.csv", AdminAny, s.handleAuditExport("csv")},
 		{"GET", "/admin/audit.json", AdminAny, s.handleAuditExport("json")},
+		{"GET", "/admin/erasure", AdminOnly, s.handleAdminErasure},
+		{"POST", "/admin/erasure/:id/carry-out", AdminOnly, s.handleErasureCarryOut},
+		{"POST", "/admin/erasure/:id/refuse", AdminOnly, s.handleErasureRefuse},
 	}
 }
 

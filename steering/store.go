@@ -5,6 +5,9 @@ import "context"
 // Store is what the steering service needs from storage. Adapters return
 // fault.ErrNotFound and fault.ErrConflict (a unique key is taken).
 type Store interface {
+	// ErasureStore forgets a person (erasure.go).
+	ErasureStore
+
 	// CreateGroup inserts a group. ErrConflict when its ID is taken.
 	CreateGroup(ctx context.Context, g *Group) error
 	// UpdateGroup replaces a group's name, description and forums. ErrNotFound.

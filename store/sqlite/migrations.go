@@ -297,6 +297,8 @@ var migrations = []string{
 	notificationsMigration,
 	// 10: email in Easy Read (notify.go).
 	easyReadMigration,
+	// 11: erasure requests, and reading what a person wrote by author (erasure.go).
+	erasureMigration,
 }
 
 // migrate brings the schema up to date: it applies, in order, every
