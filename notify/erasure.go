@@ -38,7 +38,11 @@ func (s *Service) TellErasure(ctx context.Context, u *account.User, outcome Eras
 	if !s.MailEnabled() || u.Email == "" {
 		return nil
 	}
-	t := s.tr(u.Language)
+	pr, err := s.preferences(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	t := s.tr(u.Language, pr.EasyRead)
 	data := &mailData{T: t, Name: u.Name, Intro: t.M("mail.erasure." + string(outcome))}
 	if outcome == ErasureRefused {
 		data.Link = s.link("/account/erasure", t)
