@@ -70,7 +70,8 @@ type ErasureStore interface {
 	// and password resets are deleted; invitations they made or used,
 	// claims, resets others made, audit entries (as actor and as subject
 	// "user:<id>") and erasure requests name former.ID instead. The notes
-	// of invitations they used (which may name them) are emptied. Where
+	// of invitations they used (which may name them), and notes that name
+	// their email address, are emptied. Where
 	// the store keeps deleted rows' bytes (SQLite's free pages, its
 	// write-ahead log), it rewrites them away. Running it again for a user
 	// already forgotten changes nothing.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"time"
 
@@ -147,6 +148,18 @@ func (d *DB) ForgetUser(ctx context.Context, userID string, former *account.User
 				return translate(err)
 			}
 		}
+	}
+	// A note may name the person's email address (it tells them of the
+	// invitation).
+	var old userDoc
+	switch err := findOne(ctx, d.users, bson.D{{Key: "_id", Value: uid}}, &old); {
+	case err == nil && uid != fid && old.Email != "":
+		filter := bson.D{{Key: "note", Value: bson.D{{Key: "$regex", Value: regexp.QuoteMeta(old.Email)}, {Key: "$options", Value: "i"}}}}
+		if _, err := d.invitations.UpdateMany(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "note", Value: ""}}}}); err != nil {
+			return translate(err)
+		}
+	case err != nil && !errors.Is(err, fault.ErrNotFound):
+		return err
 	}
 	if uid != fid {
 		err := insert(ctx, d.users, userDoc{ID: fid, Email: former.Email, Name: former.Name, Disabled: true, CreatedAt: utc(former.CreatedAt)})

@@ -114,6 +114,8 @@ func (d *DB) ForgetUser(ctx context.Context, userID string, former *account.User
 	uid, fid := userID, former.ID
 	err := d.inTx(ctx, []stmt{
 		{`UPDATE invitations SET note = '' WHERE 'invitation:' || id IN (SELECT key FROM claims WHERE claimed_by = ?)`, []any{uid}},
+		// A note may name the person's email address (it tells them of the invitation).
+		{`UPDATE invitations SET note = '' WHERE instr(lower(note), (SELECT lower(email) FROM users WHERE id = ?)) > 0`, []any{uid}},
 		{`UPDATE users SET id = ?, email = ?, name = ?, password_hash = '', totp_secret = '', disabled = 1, language = '' WHERE id = ?`,
 			[]any{fid, former.Email, former.Name, uid}},
 		{`DELETE FROM grants WHERE user_id = ?`, []any{uid}},

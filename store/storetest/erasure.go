@@ -150,8 +150,11 @@ func testForget(t *testing.T, open ErasureOpener) {
 		Note: "For Amina Example", CreatedBy: admin.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 	made := &account.Invitation{ID: secret.NewID(), TokenHash: "inv-hash-2", Role: account.RoleOrgAdmin, Scope: account.OrganisationScope("o1"),
 		Note: "For Bea", CreatedBy: uid, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	naming := &account.Invitation{ID: secret.NewID(), TokenHash: "inv-hash-3", Role: account.RoleOrgAdmin, Scope: account.OrganisationScope("o1"),
+		Note: "Tell AMINA@example.org about it", CreatedBy: admin.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 	must(t, s.CreateInvitation(ctx, used))
 	must(t, s.CreateInvitation(ctx, made))
+	must(t, s.CreateInvitation(ctx, naming))
 	must(t, s.AddClaim(ctx, account.Claim{Key: "invitation:" + used.ID, By: uid, At: now}))
 	must(t, s.AppendEntry(ctx, &audit.Entry{ID: secret.NewID(), At: now, ActorID: uid, Action: "issue.raise", Subject: "issue:x"}))
 	must(t, s.AppendEntry(ctx, &audit.Entry{ID: secret.NewID(), At: now, ActorID: admin.ID, Action: "role.grant", Subject: "user:" + uid}))
@@ -236,6 +239,9 @@ func testForget(t *testing.T, open ErasureOpener) {
 	wantErr(t, err, fault.ErrNotFound)
 	if inv, err := s.FindInvitation(ctx, used.ID); err != nil || inv.Note != "" {
 		t.Fatalf("the used invitation keeps its note: %+v %v", inv, err)
+	}
+	if inv, err := s.FindInvitation(ctx, naming.ID); err != nil || inv.Note != "" {
+		t.Fatalf("an invitation whose note names the person's email keeps it: %+v %v", inv, err)
 	}
 	if inv, err := s.FindInvitation(ctx, made.ID); err != nil || inv.CreatedBy != former.ID || inv.Note != "For Bea" {
 		t.Fatalf("the invitation they made: %+v %v", inv, err)
